@@ -1,0 +1,1 @@
+"""BMNN — bảo vệ bí mật nhà nước."""

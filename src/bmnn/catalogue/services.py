@@ -1,0 +1,141 @@
+"""Every state change of the catalogue: a decision, its items, its replacement.
+
+Each function validates, writes and records its ledger event in one transaction. Malformed input
+raises django.core.exceptions.ValidationError. Items are never edited or deleted: a catalogue
+changes by a new decision that replaces the old one, which stays on record.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from bmnn.catalogue.models import CatalogueDecision, CatalogueItem
+from bmnn.rules import LEVELS
+from bmnn.web import ledger
+
+
+def _obj(instance) -> str:
+    return f"{instance._meta.label}:{instance.pk}"
+
+
+def create_decision(
+    actor: str,
+    *,
+    number: str,
+    date: dt.date,
+    issuer: str,
+    title: str,
+    note: str = "",
+    is_sample: bool = False,
+) -> CatalogueDecision:
+    number, issuer, title = number.strip(), issuer.strip(), title.strip()
+    if not (number and issuer and title):
+        raise ValidationError("Cần có số, cơ quan ban hành và trích yếu của quyết định.")
+    with transaction.atomic():
+        if CatalogueDecision.objects.filter(number=number).exists():
+            raise ValidationError(f"Quyết định số {number} đã có trong danh mục.")
+        decision = CatalogueDecision.objects.create(
+            number=number,
+            date=date,
+            issuer=issuer,
+            title=title,
+            note=note.strip(),
+            is_sample=is_sample,
+        )
+        ledger.record(
+            actor,
+            "catalogue.decision.create",
+            _obj(decision),
+            {
+                "number": number,
+                "date": date.isoformat(),
+                "issuer": issuer,
+                "title": title,
+                "note": decision.note,
+                "is_sample": is_sample,
+            },
+        )
+    return decision
+
+
+def add_item(
+    actor: str,
+    decision: CatalogueDecision,
+    *,
+    article: str,
+    level: str,
+    text: str,
+    clause: str = "",
+    point: str = "",
+) -> CatalogueItem:
+    article, clause, point, text = article.strip(), clause.strip(), point.strip(), text.strip()
+    if level not in LEVELS:
+        raise ValidationError(f"Độ mật «{level}» không hợp lệ.")
+    if not (article and text):
+        raise ValidationError("Cần có Điều và nội dung của mục danh mục.")
+    if point and not clause:
+        raise ValidationError("Điểm phải thuộc một khoản.")
+    with transaction.atomic():
+        decision = CatalogueDecision.objects.select_for_update().get(pk=decision.pk)
+        if decision.status != CatalogueDecision.Status.ACTIVE:
+            raise ValidationError(
+                f"Quyết định số {decision.number} đã được thay thế; không bổ sung mục được."
+            )
+        if decision.items.filter(article=article, clause=clause, point=point).exists():
+            raise ValidationError("Mục này (Điều, khoản, điểm) đã có trong quyết định.")
+        item = CatalogueItem.objects.create(
+            decision=decision, article=article, clause=clause, point=point, level=level, text=text
+        )
+        ledger.record(
+            actor,
+            "catalogue.item.add",
+            _obj(item),
+            {
+                "decision": decision.pk,
+                "article": article,
+                "clause": clause,
+                "point": point,
+                "level": level,
+                "text": text,
+            },
+        )
+    return item
+
+
+def replace_decision(
+    actor: str, old: CatalogueDecision, new: CatalogueDecision
+) -> CatalogueDecision:
+    """Mark `old` as replaced by `new`. `old` and its items stay on record, because documents
+    classified under them keep citing them."""
+    if old.pk == new.pk:
+        raise ValidationError("Một quyết định không thể thay thế chính nó.")
+    with transaction.atomic():
+        locked = {
+            d.pk: d
+            for d in CatalogueDecision.objects.select_for_update().filter(pk__in=[old.pk, new.pk])
+        }
+        old, new = locked[old.pk], locked[new.pk]
+        if old.status != CatalogueDecision.Status.ACTIVE:
+            raise ValidationError(f"Quyết định số {old.number} đã được thay thế trước đó.")
+        if new.status != CatalogueDecision.Status.ACTIVE:
+            raise ValidationError(f"Quyết định số {new.number} đã hết hiệu lực.")
+        if new.date < old.date:
+            raise ValidationError(
+                f"Quyết định thay thế (ngày {new.date:%d/%m/%Y}) ban hành trước quyết định bị thay"
+                f" thế (ngày {old.date:%d/%m/%Y})."
+            )
+        if new.is_sample and not old.is_sample:
+            raise ValidationError("Dữ liệu mẫu không thể thay thế một quyết định thật.")
+        old.status = CatalogueDecision.Status.REPLACED
+        old.replaced_by = new
+        old.save(update_fields=["status", "replaced_by"])
+        ledger.record(
+            actor,
+            "catalogue.decision.replace",
+            _obj(old),
+            {"replaced_by": new.pk, "old_number": old.number, "new_number": new.number},
+        )
+    return old

@@ -1,0 +1,20 @@
+from django.contrib import admin
+from django.urls import path
+
+from bmnn.web import views
+
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("dang-nhap/", views.LoginView.as_view(), name="login"),
+    path("dang-xuat/", views.LogoutView.as_view(), name="logout"),
+    path("xac-thuc-hai-buoc/", views.otp_setup, name="otp_setup"),
+    path("so-nhat-ky/kiem-tra/", views.ledger_verify, name="ledger_verify"),
+    path("quy-tac/", views.rulebook, name="rulebook"),
+    # The admin logs in through the same form, so lockout and the TOTP code apply there too.
+    path(
+        "admin/login/",
+        views.LoginView.as_view(redirect_authenticated_user=False),
+        name="admin_login",
+    ),
+    path("admin/", admin.site.urls),
+]
