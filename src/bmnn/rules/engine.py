@@ -104,7 +104,7 @@ class Rulebook:
         """The version of a provision (period, deadline, …) in force on `on`, if any."""
         return next((v for v in self._by_rule.get(rule_id, ()) if v.in_force(on)), None)
 
-    def _provision_near(self, rule_id: str, on: date) -> RuleVersion:
+    def provision_near(self, rule_id: str, on: date) -> RuleVersion:
         # Dates outside every version (a secret classified long ago, an expiry far ahead) use
         # the nearest version: the first one before its start, the last one after its end.
         found = self.provision(rule_id, on)
@@ -394,7 +394,7 @@ class Rulebook:
             )
         if years is not None and (isinstance(years, bool) or not isinstance(years, int)):
             raise RuleError(f"Số năm không hợp lệ: {years!r}")
-        base = self._provision_near("period.base", classified_on)
+        base = self.provision_near("period.base", classified_on)
         base_cite, base_conf = self.cite(base.citation), base.confidence
         if classified_on < base.effective_from:
             if not base.earlier:
@@ -408,7 +408,7 @@ class Rulebook:
         base_years = int(base.value[level])
 
         if kind == "place":
-            place = self._provision_near("period.place", classified_on)
+            place = self.provision_near("period.place", classified_on)
             if years is not None:
                 raise RuleError(
                     f"Bí mật về địa điểm không có thời hạn cố định (kết thúc khi không còn dùng "
@@ -424,7 +424,7 @@ class Rulebook:
                     f"bản; tài liệu, vật chứa độ {self.levels[level].vi} có thời hạn "
                     f"{base_years} năm theo {base_cite}."
                 )
-            activity = self._provision_near("period.activity", classified_on)
+            activity = self.provision_near("period.activity", classified_on)
             if not 0 < years < base_years:
                 raise RuleError(
                     f"Thời hạn bảo vệ bí mật về hoạt động phải ngắn hơn {base_years} năm và lớn "
@@ -435,7 +435,7 @@ class Rulebook:
         if shifted is not None:
             confidence = weakest(confidence, shifted.confidence)
             citation += f"; cách tính ngày 29/02: {self.cite(shifted.citation)}"
-        deadline = self._provision_near("extension.deadline", expires)
+        deadline = self.provision_near("extension.deadline", expires)
         decide_by = expires - timedelta(days=int(deadline.value["days_before_expiry"]))
         return Period(
             expires,
@@ -451,7 +451,7 @@ class Rulebook:
         try:
             return start.replace(year=start.year + years), None
         except ValueError:
-            counting = self._provision_near("period.counting", start)
+            counting = self.provision_near("period.counting", start)
             if counting.value.get("missing_day") == "next_day":
                 return date(start.year + years, 3, 1), counting
             return date(start.year + years, 2, 28), counting
@@ -463,7 +463,7 @@ class Rulebook:
         limit = self.provision("extension.limit", on)
         if limit is None:
             raise RuleError(f"Không có quy định về gia hạn có hiệu lực vào ngày {vi_date(on)}.")
-        base = self._provision_near("period.base", on)
+        base = self.provision_near("period.base", on)
         return int(base.value[level]), self.cite(limit.citation)
 
     def notice_due(self, event: str, on: date) -> tuple[date, str]:

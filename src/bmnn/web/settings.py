@@ -37,6 +37,8 @@ INSTALLED_APPS = [
     "bmnn.web",
     "bmnn.people",
     "bmnn.catalogue",
+    "bmnn.registry",
+    "bmnn.oversight",
 ]
 
 MIDDLEWARE = [

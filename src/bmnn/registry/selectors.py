@@ -1,0 +1,118 @@
+"""Every read of the registry, through the one need-to-know gate: `visible_items`.
+
+A person sees an item only within their clearance and only with a need to know, which comes from:
+- an explicit grant (purpose, expiry) or a recipient grant, not revoked, not expired;
+- custody of one of its copies;
+- having drafted it or set its level;
+- the register duty: clerks, the officers in charge of BMNN work and inspectors see the items of
+  their own agency (they keep and check the registers);
+- leading the unit that keeps it (a division head sees their division's, the head of the agency
+  the agency's).
+An item outside the gate does not exist for that person: not in lists, search, counts, exports
+or the API, and a direct URL answers 404 (`item_for`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from bmnn.people.models import OrgUnit, Staff
+from bmnn.people.selectors import subunits
+from bmnn.registry.models import (
+    LEVEL_RANK,
+    Copy,
+    Grant,
+    Register,
+    RegisterEntry,
+    SecretItem,
+)
+
+REGISTER_ROLES = frozenset(
+    {Staff.Role.CLERK, Staff.Role.CHUYEN_TRACH, Staff.Role.KIEM_NHIEM, Staff.Role.INSPECTOR}
+)
+HELD_STATES = (Copy.State.HELD, Copy.State.OUT)
+
+
+def levels_within(clearance: str) -> list[str]:
+    """The level codes a clearance covers (none for a blank clearance)."""
+    rank = LEVEL_RANK.get(clearance, 0)
+    return [code for code, r in LEVEL_RANK.items() if r <= rank]
+
+
+def staff_of(user) -> Staff | None:
+    """The Staff row of a logged-in user, or None (the system administrator has none and sees no
+    secret)."""
+    if user is None or not user.is_authenticated:
+        return None
+    try:
+        return user.staff
+    except Staff.DoesNotExist:
+        return None
+
+
+def _agency_units(staff: Staff) -> list[OrgUnit]:
+    return subunits(staff.org_unit.agency())
+
+
+def visible_items(staff: Staff | None, on: dt.date | None = None) -> QuerySet[SecretItem]:
+    """The items `staff` may see on `on` (today by default). The one gate: every other read of
+    items, copies, entries and decisions starts from it."""
+    if staff is None or not staff.clearance:
+        return SecretItem.objects.none()
+    on = on or timezone.localdate()
+    if not staff.is_active_on(on):
+        return SecretItem.objects.none()
+    items = SecretItem.objects.filter(level__in=levels_within(staff.clearance))
+    grants = Grant.objects.filter(item=OuterRef("pk"), staff=staff, revoked_on__isnull=True).filter(
+        Q(valid_to__isnull=True) | Q(valid_to__gte=on)
+    )
+    custody = Copy.objects.filter(item=OuterRef("pk"), custodian=staff, state__in=HELD_STATES)
+    need = Q(Exists(grants)) | Q(Exists(custody)) | Q(drafter=staff) | Q(classified_by=staff)
+    if staff.role in REGISTER_ROLES:
+        need |= Q(owner_unit__in=_agency_units(staff))
+    elif staff.role == Staff.Role.LEADER:
+        need |= Q(owner_unit__in=subunits(staff.org_unit))
+    return items.filter(need)
+
+
+def item_for(staff: Staff | None, pk: int) -> SecretItem:
+    """One item by id, or 404 whether it does not exist or is hidden: the answer is the same."""
+    found = visible_items(staff).filter(pk=pk).first()
+    if found is None:
+        raise Http404("Không tìm thấy tài liệu.")
+    return found
+
+
+def copies_of(staff: Staff | None, item: SecretItem) -> QuerySet[Copy]:
+    return Copy.objects.filter(item__in=visible_items(staff).filter(pk=item.pk)).select_related(
+        "custodian"
+    )
+
+
+def registers(staff: Staff | None, kind: str | None = None) -> QuerySet[Register]:
+    """Register books of the person's agency (a book's existence is not a secret)."""
+    if staff is None:
+        return Register.objects.none()
+    books = Register.objects.filter(agency=staff.org_unit.agency())
+    return books.filter(kind=kind) if kind else books
+
+
+def register_entries(staff: Staff | None, register: Register) -> QuerySet[RegisterEntry]:
+    """The lines of one book that `staff` may see, in number order."""
+    return (
+        RegisterEntry.objects.filter(register=register, item__in=visible_items(staff))
+        .select_related("item", "entered_by", "item__owner_unit")
+        .order_by("number")
+    )
+
+
+def count_by_level(staff: Staff | None) -> dict[str, int]:
+    """Counts the dashboard shows: only what the person may see."""
+    counts = dict.fromkeys(LEVEL_RANK, 0)
+    rows = visible_items(staff).order_by().values("level").annotate(n=Count("id"))
+    counts.update({row["level"]: row["n"] for row in rows})
+    return counts
