@@ -11,6 +11,7 @@ import sys
 
 import typer
 
+from bmnn.catalogue.cli import app as catalogue_app
 from bmnn.rules.cli import app as rules_app
 
 app = typer.Typer(
@@ -20,6 +21,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(rules_app, name="rules")
+app.add_typer(catalogue_app, name="catalogue")
 
 
 def _django() -> None:

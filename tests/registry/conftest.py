@@ -57,6 +57,12 @@ def _staff(unit, post, role, clearance, name) -> Staff:
     )
 
 
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    # Argon2 is tested in tests/web; here it would only make each agency take seconds to build.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def sx(db) -> Agency:
     n = next(_numbers)

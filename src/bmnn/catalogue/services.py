@@ -8,10 +8,12 @@ changes by a new decision that replaces the old one, which stays on record.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from bmnn.catalogue import importer
 from bmnn.catalogue.models import CatalogueDecision, CatalogueItem
 from bmnn.rules import LEVELS
 from bmnn.web import ledger
@@ -139,3 +141,90 @@ def replace_decision(
             {"replaced_by": new.pk, "old_number": old.number, "new_number": new.number},
         )
     return old
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    decision: CatalogueDecision
+    items: int
+    by_level: dict[str, int]  # every level code, in LEVELS order
+    replaced: CatalogueDecision | None
+    file_format: str
+    sheet: str
+    sha256: str
+
+    def as_dict(self) -> dict:
+        return {
+            "decision": self.decision.number,
+            "items": self.items,
+            "by_level": dict(self.by_level),
+            "replaced": self.replaced.number if self.replaced is not None else None,
+        }
+
+
+def import_catalogue(
+    actor: str,
+    source: importer.Source,
+    *,
+    filename: str | None = None,
+    number: str,
+    date: dt.date,
+    issuer: str,
+    title: str,
+    replaces: CatalogueDecision | None = None,
+    note: str = "",
+    limits: importer.ImportLimits = importer.DEFAULT_LIMITS,
+) -> ImportResult:
+    """Create a decision with every item of a CSV/XLSX catalogue file and, if `replaces` is
+    given, mark that decision replaced by the new one.
+
+    The whole file is read and checked first; then everything is written in one transaction,
+    each write through the functions above (so each keeps its own ledger event), plus one
+    `catalogue.import` event naming the file by its SHA-256. Any problem raises
+    ValidationError and nothing is written.
+    """
+    parsed = importer.read_catalogue(source, filename=filename, limits=limits)
+    by_level = dict.fromkeys(LEVELS, 0)
+    with transaction.atomic():
+        decision = create_decision(
+            actor, number=number, date=date, issuer=issuer, title=title, note=note
+        )
+        for item in parsed.items:
+            add_item(
+                actor,
+                decision,
+                article=item.article,
+                clause=item.clause,
+                point=item.point,
+                level=item.level,
+                text=item.text,
+            )
+            by_level[item.level] += 1
+        if replaces is not None:
+            replace_decision(actor, replaces, decision)
+        ledger.record(
+            actor,
+            "catalogue.import",
+            _obj(decision),
+            {
+                "number": decision.number,
+                "filename": parsed.filename,
+                "format": parsed.file_format,
+                "sheet": parsed.sheet,
+                "sha256": parsed.sha256,
+                "items": len(parsed.items),
+                "by_level": by_level,
+                "replaced": replaces.number if replaces is not None else None,
+            },
+        )
+    if replaces is not None:
+        replaces.refresh_from_db()
+    return ImportResult(
+        decision=decision,
+        items=len(parsed.items),
+        by_level=by_level,
+        replaced=replaces,
+        file_format=parsed.file_format,
+        sheet=parsed.sheet,
+        sha256=parsed.sha256,
+    )
