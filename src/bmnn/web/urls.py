@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 
 from bmnn.web import views
 
@@ -10,6 +10,9 @@ urlpatterns = [
     path("xac-thuc-hai-buoc/", views.otp_setup, name="otp_setup"),
     path("so-nhat-ky/kiem-tra/", views.ledger_verify, name="ledger_verify"),
     path("quy-tac/", views.rulebook, name="rulebook"),
+    # The registry's pages (bmnn.web.registry_urls) and the JSON API (bmnn.web.api.urls).
+    path("", include("bmnn.web.registry_urls")),
+    path("api/v1/", include("bmnn.web.api.urls")),
     # The admin logs in through the same form, so lockout and the TOTP code apply there too.
     path(
         "admin/login/",

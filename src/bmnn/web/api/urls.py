@@ -1,0 +1,5 @@
+"""URLs of the JSON API under /api/v1/."""
+
+from __future__ import annotations
+
+urlpatterns: list = []
