@@ -31,6 +31,14 @@ class Incident(models.Model):
     copies = models.ManyToManyField(Copy, related_name="incidents", blank=True)
     stocktake = models.ForeignKey(Stocktake, on_delete=models.PROTECT, null=True, blank=True)
     citation = models.CharField(max_length=500, blank=True)
+    # Reporting to the head of the agency (Law 29/2018 Art. 25(3)): who reported, to whom, when.
+    reported_on = models.DateField("ngày báo cáo", null=True, blank=True)
+    reported_by = models.ForeignKey(
+        Staff, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    reported_to = models.ForeignKey(
+        Staff, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} ngày {self.opened_on:%d/%m/%Y}"

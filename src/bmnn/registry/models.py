@@ -266,6 +266,11 @@ class Receipt(models.Model):
     anomaly_reported_to = models.ForeignKey(
         Staff, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # A sealed named envelope is opened only by the named person (or the leader it was routed to).
+    opened_on = models.DateField("ngày bóc bì", null=True, blank=True)
+    opened_by = models.ForeignKey(
+        Staff, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
     def __str__(self) -> str:
         return f"Số đến {self.entry.number:02d}"
@@ -359,6 +364,7 @@ class Transfer(RuleStamp):
         Staff, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     signed = models.BooleanField("đã ký nhận", default=False)
+    signed_on = models.DateField("ngày ký nhận", null=True, blank=True)
     sender = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="+")
 
     def __str__(self) -> str:
@@ -380,6 +386,9 @@ class Grant(models.Model):
     granted_by = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="+")
     granted_on = models.DateField()
     revoked_on = models.DateField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        Staff, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         indexes = (models.Index(fields=("staff", "item")),)
@@ -408,10 +417,19 @@ class TakeOut(RuleStamp):
     due_on = models.DateField("hạn nộp lại")
     protection = models.TextField("biện pháp bảo vệ")
     decided_by = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="+")
+    decided_on = models.DateField("ngày quyết định", null=True, blank=True)
     status = models.CharField(max_length=16, choices=Status.choices)
     refusal_reason = models.TextField(blank=True)
+    # Who held the copy and where, before it went out: the return puts it back in a known place.
+    released_by = models.ForeignKey(
+        Staff, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    from_location = models.CharField("nơi lưu giữ trước khi mang ra", max_length=255, blank=True)
     returned_on = models.DateField(null=True, blank=True)
     return_report = models.TextField("báo cáo quản lý, sử dụng", blank=True)
+    received_by = models.ForeignKey(
+        Staff, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
     def __str__(self) -> str:
         return f"Mang ra ngoài: {self.person} đến {self.due_on:%d/%m/%Y}"
@@ -464,6 +482,10 @@ class Council(models.Model):
     members = models.JSONField("thành viên", default=list)
     minutes = models.TextField("biên bản họp")
     minutes_on = models.DateField("ngày họp")
+    # The list the council reviewed (bí mật đề nghị giải mật / danh sách đề nghị tiêu hủy).
+    items = models.ManyToManyField(
+        SecretItem, blank=True, related_name="councils", verbose_name="danh sách đề nghị"
+    )
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} ({self.establishment_number})"
@@ -478,6 +500,7 @@ class LifecycleDecision(RuleStamp):
         DECLASSIFY = "declassify", "Giải mật"
         DESTROY = "destroy", "Tiêu hủy"
         DESTROY_IMMEDIATE = "destroy_immediate", "Tiêu hủy ngay để tránh nguy hại"
+        LAPSED = "lapsed", "Giải mật đương nhiên (hết thời hạn bảo vệ)"
 
     item = models.ForeignKey(SecretItem, on_delete=models.PROTECT, related_name="decisions")
     kind = models.CharField(max_length=24, choices=Kind.choices)
@@ -487,7 +510,13 @@ class LifecycleDecision(RuleStamp):
     old_level = models.CharField(max_length=16, blank=True)
     new_level = models.CharField(max_length=16, blank=True)
     years = models.PositiveIntegerField(null=True, blank=True)
+    old_expires_on = models.DateField(null=True, blank=True)
     new_expires_on = models.DateField(null=True, blank=True)
+    copies = models.ManyToManyField(Copy, blank=True, related_name="decisions")
+    # Immediate destruction: the head of the agency the holder reported to in writing.
+    reported_to = models.ForeignKey(
+        Staff, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     partial_scope = models.TextField("nội dung giải mật một phần", blank=True)
     council = models.ForeignKey(Council, on_delete=models.PROTECT, null=True, blank=True)
     record = models.TextField("biên bản tiêu hủy / báo cáo", blank=True)
@@ -530,6 +559,8 @@ class RecallTask(models.Model):
     received_by = models.ForeignKey(
         Staff, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # Returned after the recall's due date: allowed (the copy must come back) but flagged.
+    late = models.BooleanField("nộp lại quá hạn", default=False)
 
     def __str__(self) -> str:
         return f"{self.copy} — {self.holder or self.holder_outside}"
@@ -549,9 +580,13 @@ class Departure(models.Model):
     reason = models.CharField(max_length=16, choices=Reason.choices)
     leaves_on = models.DateField()
     opened_by = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="+")
+    opened_on = models.DateField("ngày mở", null=True, blank=True)
     commitment_number = models.CharField("số bản cam kết", max_length=64, blank=True)
     commitment_on = models.DateField(null=True, blank=True)
     closed_on = models.DateField(null=True, blank=True)
+    closed_by = models.ForeignKey(
+        Staff, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
     def __str__(self) -> str:
         return f"{self.staff}: {self.get_reason_display()}"
@@ -567,6 +602,9 @@ class Stocktake(models.Model):
     started_by = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="+")
     started_on = models.DateField()
     closed_on = models.DateField(null=True, blank=True)
+    closed_by = models.ForeignKey(
+        Staff, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
     def __str__(self) -> str:
         return f"Kiểm kê ngày {self.started_on:%d/%m/%Y}"
@@ -577,6 +615,9 @@ class StocktakeLine(models.Model):
     copy = models.ForeignKey(Copy, on_delete=models.PROTECT, related_name="+")
     presented = models.BooleanField(null=True)
     note = models.CharField(max_length=500, blank=True)
+    marked_by = models.ForeignKey(
+        Staff, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
     def __str__(self) -> str:
         return f"{self.copy}: {self.presented}"
