@@ -113,6 +113,7 @@ def test_tuyet_mat_summary_is_never_stored(sx, issued):
     item = issued("tuyet_mat", summary="Nội dung tối quan trọng")
     item.refresh_from_db()
     assert item.summary == "" and "toi quan trong" not in item.search_text
+    assert item.proposal.title == ""
     events = ledger.recent(50)
     assert all("tối quan trọng" not in str(e.payload) for e in events)
 

@@ -73,7 +73,10 @@ def propose(
         raise ValidationError(f"Độ mật «{level}» không hợp lệ.")
     if kind not in SecretItem.Kind.values:
         raise ValidationError(f"Loại «{kind}» không hợp lệ.")
-    if not title:
+    if level == "tuyet_mat":
+        # No summary is ever stored for Tuyệt mật, not even on the proposal.
+        title = ""
+    elif not title:
         raise ValidationError("Cần ghi tên loại và trích yếu của tài liệu.")
     if not recipients_text:
         raise refuse("proposal.required", on, "Phiếu đề xuất phải ghi nơi nhận.")
