@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 
 from bmnn.catalogue import importer
 from bmnn.catalogue.models import CatalogueDecision, CatalogueItem
@@ -63,6 +63,33 @@ def create_decision(
     return decision
 
 
+def _clean_item(*, article: str, level: str, text: str, clause: str, point: str) -> dict[str, str]:
+    article, clause, point, text = article.strip(), clause.strip(), point.strip(), text.strip()
+    if level not in LEVELS:
+        raise ValidationError(f"Độ mật «{level}» không hợp lệ.")
+    if not (article and text):
+        raise ValidationError("Cần có Điều và nội dung của mục danh mục.")
+    if point and not clause:
+        raise ValidationError("Điểm phải thuộc một khoản.")
+    return {"article": article, "clause": clause, "point": point, "level": level, "text": text}
+
+
+def _record_item(actor: str, item: CatalogueItem) -> None:
+    ledger.record(
+        actor,
+        "catalogue.item.add",
+        _obj(item),
+        {
+            "decision": item.decision_id,
+            "article": item.article,
+            "clause": item.clause,
+            "point": item.point,
+            "level": item.level,
+            "text": item.text,
+        },
+    )
+
+
 def add_item(
     actor: str,
     decision: CatalogueDecision,
@@ -73,37 +100,18 @@ def add_item(
     clause: str = "",
     point: str = "",
 ) -> CatalogueItem:
-    article, clause, point, text = article.strip(), clause.strip(), point.strip(), text.strip()
-    if level not in LEVELS:
-        raise ValidationError(f"Độ mật «{level}» không hợp lệ.")
-    if not (article and text):
-        raise ValidationError("Cần có Điều và nội dung của mục danh mục.")
-    if point and not clause:
-        raise ValidationError("Điểm phải thuộc một khoản.")
+    fields = _clean_item(article=article, level=level, text=text, clause=clause, point=point)
     with transaction.atomic():
         decision = CatalogueDecision.objects.select_for_update().get(pk=decision.pk)
         if decision.status != CatalogueDecision.Status.ACTIVE:
             raise ValidationError(
                 f"Quyết định số {decision.number} đã được thay thế; không bổ sung mục được."
             )
-        if decision.items.filter(article=article, clause=clause, point=point).exists():
+        place = {k: fields[k] for k in ("article", "clause", "point")}
+        if decision.items.filter(**place).exists():
             raise ValidationError("Mục này (Điều, khoản, điểm) đã có trong quyết định.")
-        item = CatalogueItem.objects.create(
-            decision=decision, article=article, clause=clause, point=point, level=level, text=text
-        )
-        ledger.record(
-            actor,
-            "catalogue.item.add",
-            _obj(item),
-            {
-                "decision": decision.pk,
-                "article": article,
-                "clause": clause,
-                "point": point,
-                "level": level,
-                "text": text,
-            },
-        )
+        item = CatalogueItem.objects.create(decision=decision, **fields)
+        _record_item(actor, item)
     return item
 
 
@@ -178,10 +186,12 @@ def import_catalogue(
     """Create a decision with every item of a CSV/XLSX catalogue file and, if `replaces` is
     given, mark that decision replaced by the new one.
 
-    The whole file is read and checked first; then everything is written in one transaction,
-    each write through the functions above (so each keeps its own ledger event), plus one
-    `catalogue.import` event naming the file by its SHA-256. Any problem raises
-    ValidationError and nothing is written.
+    `source` is the file's bytes, a path, or a binary file object (a Django UploadedFile);
+    `filename` (or the source's own name) tells CSV from XLSX. The whole file is read and
+    checked first; then everything is written in one transaction with the usual events
+    (catalogue.decision.create, catalogue.item.add per item, catalogue.decision.replace) plus
+    one catalogue.import event naming the file by its SHA-256. Any problem raises
+    ValidationError (its .messages name row and column) and nothing is written.
     """
     parsed = importer.read_catalogue(source, filename=filename, limits=limits)
     by_level = dict.fromkeys(LEVELS, 0)
@@ -189,17 +199,28 @@ def import_catalogue(
         decision = create_decision(
             actor, number=number, date=date, issuer=issuer, title=title, note=note
         )
-        for item in parsed.items:
-            add_item(
-                actor,
-                decision,
-                article=item.article,
-                clause=item.clause,
-                point=item.point,
-                level=item.level,
-                text=item.text,
+        items = []
+        for row in parsed.items:
+            fields = _clean_item(
+                article=row.article,
+                level=row.level,
+                text=row.text,
+                clause=row.clause,
+                point=row.point,
             )
-            by_level[item.level] += 1
+            items.append(CatalogueItem(decision=decision, **fields))
+            by_level[row.level] += 1
+        # Not add_item one by one: that re-checks, per row, what holds for the whole batch (the
+        # decision was created just above, so it is active and empty; the reader refused
+        # duplicate places, and the unique constraint backs that), and costs ~20x the time of
+        # a bulk insert on a 10,000-row file. Each item still gets its own ledger event.
+        if connection.features.can_return_rows_from_bulk_insert:
+            items = CatalogueItem.objects.bulk_create(items, batch_size=500)
+        else:
+            for item in items:
+                item.save(force_insert=True)
+        for item in items:
+            _record_item(actor, item)
         if replaces is not None:
             replace_decision(actor, replaces, decision)
         ledger.record(
