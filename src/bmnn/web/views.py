@@ -18,7 +18,7 @@ from django_otp import devices_for_user
 from django_otp import login as otp_login
 
 from bmnn.rules import load_rulebook
-from bmnn.web import ledger, services
+from bmnn.web import ledger, registry_views, services
 from bmnn.web.forms import LoginForm, RuleFilterForm, TotpConfirmForm
 
 
@@ -45,6 +45,8 @@ def dashboard(request):
             "today": today,
             "texts": load_rulebook().texts_in_force(today),
             "ledger": ledger.status(),
+            # Counts and due lists of the registry: only what this person may see.
+            "registry": registry_views.dashboard_registry(request.user, today),
         },
     )
 
