@@ -82,10 +82,19 @@ def demo() -> None:
     """Tạo dữ liệu mẫu (một Sở với các phòng và người dùng) và in thông tin đăng nhập."""
     _django()
     _migrate()
+    logins = _seed_all_demo()
+    _print_logins(logins)
+
+
+def _seed_all_demo():
+    """The demo agency, then its registry: a few items already proposed, approved and
+    registered, so every page has something to show."""
     from bmnn.people.demo import seed_demo
+    from bmnn.registry.demo import seed_registry_demo
 
     logins = seed_demo()
-    _print_logins(logins)
+    seed_registry_demo()
+    return logins
 
 
 def _print_logins(logins) -> None:
@@ -116,9 +125,7 @@ def serve(
 
     call_command("collectstatic", interactive=False, verbosity=0)
     if with_demo:
-        from bmnn.people.demo import seed_demo
-
-        _print_logins(seed_demo())
+        _print_logins(_seed_all_demo())
     from waitress import serve as waitress_serve
 
     from bmnn.web.wsgi import application
