@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from bmnn.oversight.models import Incident
 from bmnn.people.models import Staff
+from bmnn.people.selectors import agency_head
 from bmnn.registry.models import Copy
 from bmnn.rules import load_rulebook
 from bmnn.web import ledger
@@ -69,24 +70,6 @@ def _loss_rule(on: dt.date) -> tuple[str, str, str]:
     rb = load_rulebook()
     version = rb.provision_near("loss.report", on)
     return rb.cite(version.citation), version.confidence, version.id
-
-
-def agency_head(agency, on: dt.date) -> Staff | None:
-    """The head of the agency on `on`: a leader of the agency unit itself whose post is a head's
-    (not a deputy's, not one held only through a delegation, not an ordinary cadre's)."""
-    posts = load_rulebook().posts
-    leaders = Staff.objects.filter(org_unit=agency, role=Staff.Role.LEADER).order_by("pk")
-    for staff in leaders:
-        post = posts.get(staff.post_code)
-        if (
-            staff.is_active_on(on)
-            and post is not None
-            and staff.post_code != "can_bo"
-            and not post.deputy
-            and not post.delegated_only
-        ):
-            return staff
-    return None
 
 
 def report_incident(actor: str, incident: Incident, *, by: Staff, on: dt.date) -> Incident:

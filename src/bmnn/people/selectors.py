@@ -138,3 +138,32 @@ def staff_by_unit(on: dt.date | None = None) -> list[tuple[OrgUnit, list[Staff]]
     for person in _in_service(on):
         grouped.setdefault(person.org_unit_id, []).append(person)
     return [(unit, _by_name(grouped.get(unit.pk, []))) for unit in org_units()]
+
+
+def agency_leaders(agency: OrgUnit, on: dt.date) -> list[Staff]:
+    """Active leaders placed at the agency unit itself (the leadership, lãnh đạo cơ quan), the
+    head first."""
+    leaders = [
+        s
+        for s in Staff.objects.filter(org_unit=agency, role=Staff.Role.LEADER).order_by("pk")
+        if s.is_active_on(on)
+    ]
+    head = agency_head(agency, on)
+    return sorted(leaders, key=lambda s: s != head)
+
+
+def agency_head(agency: OrgUnit, on: dt.date) -> Staff | None:
+    """The head of the agency (người đứng đầu) on `on`: an active leader of the agency unit whose
+    post is a head's: not a deputy's, not one held only through a delegation, not a cadre's."""
+    posts = load_rulebook().posts
+    for staff in Staff.objects.filter(org_unit=agency, role=Staff.Role.LEADER).order_by("pk"):
+        post = posts.get(staff.post_code)
+        if (
+            staff.is_active_on(on)
+            and post is not None
+            and staff.post_code != "can_bo"
+            and not post.deputy
+            and not post.delegated_only
+        ):
+            return staff
+    return None

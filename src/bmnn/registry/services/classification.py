@@ -27,7 +27,7 @@ PERIOD_KIND = {
 }
 
 
-def _check_catalogue(item: CatalogueItem | None, level: str, on: dt.date) -> None:
+def check_catalogue(item: CatalogueItem | None, level: str, on: dt.date) -> None:
     if item is None:
         raise refuse(
             "classify.catalogue",
@@ -89,7 +89,7 @@ def propose(
             f"thảo được tài liệu độ {level_name(level)}.",
             rule("proposal.required", on).citation,
         )
-    _check_catalogue(catalogue_item, level, on)
+    check_catalogue(catalogue_item, level, on)
     if activity_period_years is not None:
         try:
             load_rulebook().period(
@@ -169,7 +169,7 @@ def decide(
         item_catalogue = CatalogueItem.objects.select_related("decision").get(
             pk=proposal.catalogue_item_id
         )
-        _check_catalogue(item_catalogue, proposal.level, on)
+        check_catalogue(item_catalogue, proposal.level, on)
         period = load_rulebook().period(
             proposal.level,
             on,

@@ -22,6 +22,7 @@ from bmnn.catalogue.models import CatalogueItem
 from bmnn.oversight.models import Incident
 from bmnn.oversight.services import open_incident
 from bmnn.people.models import OrgUnit, Staff
+from bmnn.people.selectors import agency_leaders
 from bmnn.registry.models import LEVEL_RANK, Copy, Receipt, Register, RegisterEntry, SecretItem
 from bmnn.registry.rulebook import refuse, rule
 from bmnn.registry.selectors import levels_within
@@ -49,18 +50,10 @@ ANOMALIES = {
 }
 
 
-def agency_leader(agency: OrgUnit, level: str, on: dt.date) -> Staff | None:
-    """The head of `agency` for a secret of `level`: an active leader of the agency unit itself
-    whose post holds `classify` for the level, else any active leader of the agency unit."""
-    rb = load_rulebook()
-    leaders = [
-        s
-        for s in Staff.objects.filter(org_unit=agency, role=Staff.Role.LEADER).order_by("pk")
-        if s.is_active_on(on)
-    ]
-    for staff in leaders:
-        if rb.decide("classify", level, staff.post_code, on=on).allowed:
-            return staff
+def agency_leader(agency: OrgUnit, on: dt.date) -> Staff | None:
+    """Who gets an express envelope whose named addressee is absent: the leadership of the
+    agency (Decree 26/2020 Art. 4(2)(b)), the head first, else another leader there."""
+    leaders = agency_leaders(agency, on)
     return leaders[0] if leaders else None
 
 
@@ -80,7 +73,7 @@ def _route(
     if not absent:
         return named, named, f"Chuyển ngay người có tên trên bì ({citation})."
     if express:
-        leader = agency_leader(agency, level, on)
+        leader = agency_leader(agency, on)
         if leader is None:
             raise refuse(
                 "receipt.named_envelope",
@@ -223,7 +216,7 @@ def register_incoming(
             )
             for n in range(1, copies + 1)
         )
-        head = agency_leader(agency, level, on) if found else None
+        head = agency_leader(agency, on) if found else None
         receipt = Receipt.objects.create(
             entry=entry,
             received_on=on,

@@ -26,7 +26,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from bmnn.catalogue.models import CatalogueItem
-from bmnn.people.models import OrgUnit, Staff
+from bmnn.people.models import Staff
+from bmnn.people.selectors import agency_head
 from bmnn.registry.models import Copy, Council, LifecycleDecision, SecretItem
 from bmnn.registry.rulebook import refuse, require, rule, stamp
 from bmnn.registry.services._base import (
@@ -38,7 +39,7 @@ from bmnn.registry.services._base import (
     require_role,
     search_text,
 )
-from bmnn.registry.services.classification import _check_catalogue
+from bmnn.registry.services.classification import check_catalogue
 from bmnn.rules import LEVELS, Decision, RuleError, load_rulebook
 from bmnn.web import ledger
 from bmnn.web.errors import Refused
@@ -102,17 +103,6 @@ def _locked_active(item: SecretItem) -> SecretItem:
     if item.status != SecretItem.Status.ACTIVE:
         raise ValidationError(f"Tài liệu đang ở tình trạng «{item.get_status_display()}».")
     return item
-
-
-def _agency_head(agency: OrgUnit, on: dt.date) -> Staff | None:
-    """The head of the agency on `on`: a leader placed at the agency itself in a post that is not
-    a deputy's."""
-    posts = load_rulebook().posts
-    for person in Staff.objects.filter(org_unit=agency, role=Staff.Role.LEADER).order_by("pk"):
-        post = posts.get(person.post_code)
-        if post is not None and not post.deputy and person.is_active_on(on):
-            return person
-    return None
 
 
 def _decision_payload(decision: LifecycleDecision) -> dict:
@@ -245,7 +235,7 @@ def adjust(
             catalogue_item = CatalogueItem.objects.select_related("decision").get(
                 pk=catalogue_item.pk
             )
-        _check_catalogue(catalogue_item, new_level, on)
+        check_catalogue(catalogue_item, new_level, on)
         base_years = int(rb.provision_near("period.base", on).value[new_level])
         shorter = (
             item.period_years
@@ -617,7 +607,7 @@ def destroy_immediately(
             )
         require_active(holder, on)
         item = SecretItem.objects.select_for_update().get(pk=copy.item_id)
-        head = _agency_head(item.owner_unit.agency(), on)
+        head = agency_head(item.owner_unit.agency(), on)
         row = LifecycleDecision.objects.create(
             item=item,
             kind=LifecycleDecision.Kind.DESTROY_IMMEDIATE,
