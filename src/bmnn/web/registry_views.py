@@ -30,6 +30,8 @@ from bmnn.registry import deadlines, selectors
 from bmnn.registry import search as search_module
 from bmnn.registry.models import (
     Copy,
+    Council,
+    Departure,
     Proposal,
     Recall,
     Receipt,
@@ -37,34 +39,54 @@ from bmnn.registry.models import (
     RegisterEntry,
     SecretItem,
     Stocktake,
+    TakeOut,
     Transfer,
 )
 from bmnn.registry.rulebook import rule
 from bmnn.registry.services import (
+    access,
     classification,
     copying,
     delivery,
+    lifecycle,
     outgoing,
     recall,
     stocktake,
+    takeout,
 )
+from bmnn.registry.services import departure as departure_service
 from bmnn.registry.services import incoming as incoming_service
+from bmnn.registry.services import provision as provision_service
 from bmnn.registry.services._base import OFFICERS, REGISTER_KEEPERS
 from bmnn.web.errors import Refused
 from bmnn.web.registry_forms import (
+    AdjustForm,
+    CommitmentForm,
+    ConfirmForm,
     ConfirmReceiptForm,
     CopyOrderForm,
+    CouncilForm,
     DecisionForm,
+    DeclassifyForm,
     DeliverForm,
+    DepartureForm,
+    DestroyForm,
+    DestroyNowForm,
+    ExtendForm,
+    GrantForm,
     HandOverForm,
     IncomingForm,
     ItemFilterForm,
+    NoticeForm,
     OpenEnvelopeForm,
     OutgoingForm,
     ProposalForm,
+    ProvisionForm,
     RecallForm,
+    ReturnForm,
     SearchForm,
     StocktakeForm,
+    TakeOutForm,
 )
 
 PAGE_SIZE = 50
@@ -548,10 +570,25 @@ def item_detail(request, pk: int, status: int = 200):
 
 def _actions(staff: Staff | None, item: SecretItem) -> list[tuple[str, str]]:
     """The acts the page offers on this item (the services still decide)."""
-    if staff is None or item.status != SecretItem.Status.ACTIVE:
+    if staff is None:
         return []
+    today = timezone.localdate()
     actions = []
     keeper = staff.role in REGISTER_KEEPERS
+    leader = staff.role == Staff.Role.LEADER
+    # A notice stays owed after the decision (a declassified item still owes its notice).
+    if staff.role in NOTICE_KEEPERS:
+        for owed in _notices_owed(item):
+            actions.append(
+                (
+                    reverse("registry:record_notice", args=[item.pk, owed.pk]),
+                    f"Ghi thông báo {owed.get_kind_display().lower()}",
+                )
+            )
+    if item.status in access.GRANTABLE and access.may_grant(staff, item, today):
+        actions.append((reverse("registry:access", args=[item.pk]), "Quyền tiếp cận"))
+    if item.status != SecretItem.Status.ACTIVE:
+        return actions
     if item.copy_allowed and staff.role != Staff.Role.INSPECTOR:
         actions.append((reverse("registry:copy", args=[item.pk]), "Sao, chụp"))
     if keeper:
@@ -560,6 +597,29 @@ def _actions(staff: Staff | None, item: SecretItem) -> list[tuple[str, str]]:
         actions.append((reverse("registry:hand_over", args=[item.pk]), "Bàn giao nội bộ"))
     if staff.role in OFFICERS or staff.role == Staff.Role.LEADER:
         actions.append((reverse("registry:issue_recall", args=[item.pk]), "Thu hồi"))
+    if leader:
+        for name, label in (
+            ("take_out", "Mang ra khỏi nơi lưu giữ"),
+            ("provide", "Cung cấp, chuyển giao"),
+            ("extend", "Gia hạn"),
+            ("adjust", "Điều chỉnh độ mật"),
+            ("council", "Thành lập hội đồng"),
+            ("declassify", "Giải mật"),
+            ("destroy", "Tiêu hủy"),
+        ):
+            actions.append((reverse(f"registry:{name}", args=[item.pk]), label))
+    if keeper:
+        for row in _open_take_outs(staff, item):
+            actions.append(
+                (
+                    reverse("registry:take_out_return", args=[item.pk, row.pk]),
+                    f"Nộp lại {row.copy} ({row.person.full_name})",
+                )
+            )
+    if staff.role in lifecycle.LAPSE_MARKERS and item.expires_on and item.expires_on < today:
+        actions.append((reverse("registry:mark_lapsed", args=[item.pk]), "Đóng dấu giải mật"))
+    if _own_live_copies(staff, item).exists():
+        actions.append((reverse("registry:destroy_now", args=[item.pk]), "Tiêu hủy ngay"))
     return actions
 
 
@@ -1189,3 +1249,641 @@ def search(request):
         query = form.cleaned_data["q"]
         found = list(search_module.search_items(staff, query, limit=PAGE_SIZE))
     return render(request, "registry/search.html", {"form": form, "found": found, "query": query})
+
+
+# ---------------------------------------------------------------------------------------------
+# 6. Access grants, take-out, provision, lifecycle decisions, departures
+
+
+def _require_leader(staff: Staff, what: str) -> None:
+    # The rulebook still decides whether this leader holds the authority (422 with its article).
+    if staff.role != Staff.Role.LEADER:
+        raise PermissionDenied(f"Chỉ lãnh đạo có thẩm quyền {what}.")
+
+
+def _action_page(request, item, form, title, submit_label, rule_ids, status, **extra):
+    today = timezone.localdate()
+    return render(
+        request,
+        extra.pop("template", "registry/action_form.html"),
+        {
+            "item": item,
+            "form": form,
+            "title": title,
+            "submit": submit_label,
+            "rules": [rule(rule_id, today) for rule_id in rule_ids],
+            **extra,
+        },
+        status=status,
+    )
+
+
+# --- access grants
+
+
+def _live_grants(item: SecretItem):
+    today = timezone.localdate()
+    return (
+        item.grants.filter(revoked_on__isnull=True)
+        .exclude(valid_to__lt=today)
+        .select_related("staff", "granted_by")
+        .order_by("pk")
+    )
+
+
+@login_required
+def access_grant(request, pk: int):
+    staff = acting_staff(request)
+    item = selectors.item_for(staff, pk)
+    if not access.may_grant(staff, item, timezone.localdate()):
+        raise PermissionDenied(
+            "Chỉ lãnh đạo đơn vị lưu, người đứng đầu cơ quan hoặc cán bộ bảo vệ bí mật nhà nước "
+            "cấp quyền tiếp cận."
+        )
+    form = GrantForm(posted(request), staff=agency_staff(item.owner_unit.agency()))
+    row, status = submit(
+        request,
+        form,
+        lambda data: access.grant(
+            actor_of(request.user),
+            item,
+            data["staff"],
+            granted_by=staff,
+            purpose=data["purpose"],
+            valid_to=data["valid_to"],
+        ),
+    )
+    if row is not None:
+        messages.success(request, f"Đã cấp quyền tiếp cận cho {row.staff.full_name}.")
+        return redirect("registry:access", pk=item.pk)
+    return _action_page(
+        request,
+        item,
+        form,
+        "Cấp quyền tiếp cận",
+        "Cấp quyền",
+        [],
+        status,
+        template="registry/access.html",
+        grants=_live_grants(item),
+    )
+
+
+@require_POST
+@login_required
+def access_revoke(request, pk: int, grant: int):
+    staff = acting_staff(request)
+    item = selectors.item_for(staff, pk)
+    row = get_object_or_404(_live_grants(item), pk=grant)
+    try:
+        access.revoke(actor_of(request.user), row, by=staff)
+    except ValidationError as exc:
+        messages.error(request, "; ".join(exc.messages))
+    else:
+        messages.success(request, f"Đã thu hồi quyền tiếp cận của {row.staff.full_name}.")
+    return redirect("registry:access", pk=item.pk)
+
+
+# --- take-out (mang ra khỏi nơi lưu giữ)
+
+
+@login_required
+def take_out(request, pk: int):
+    staff = acting_staff(request)
+    _require_leader(staff, "cho phép mang tài liệu ra khỏi nơi lưu giữ")
+    item = selectors.item_for(staff, pk)
+    form = TakeOutForm(
+        posted(request),
+        copies=selectors.copies_of(staff, item).filter(state=Copy.State.HELD),
+        staff=agency_staff(item.owner_unit.agency()),
+    )
+    row, status = submit(
+        request,
+        form,
+        lambda data: takeout.request_take_out(
+            actor_of(request.user),
+            data["copy"],
+            person=data["person"],
+            position=data["position"],
+            unit_name=data["unit_name"],
+            purpose=data["purpose"],
+            place=data["place"],
+            start_on=data["start_on"],
+            due_on=data["due_on"],
+            protection=data["protection"],
+            abroad=data["abroad"],
+            decided_by=staff,
+            approve=data["decision"] == "approve",
+            refusal_reason=data["refusal_reason"],
+        ),
+    )
+    if row is not None:
+        if row.status == TakeOut.Status.APPROVED:
+            messages.success(
+                request,
+                f"Đã cho phép {row.person.full_name} mang {row.copy} ra khỏi nơi lưu giữ đến "
+                f"ngày {row.due_on:%d/%m/%Y} — Căn cứ: {row.citation}.",
+            )
+        else:
+            messages.info(request, f"Đã ghi văn bản không cho phép: {row.refusal_reason}")
+        return redirect("registry:item", pk=item.pk)
+    return _action_page(
+        request,
+        item,
+        form,
+        "Mang tài liệu ra khỏi nơi lưu giữ",
+        "Ghi quyết định",
+        ["take_out.request"],
+        status,
+    )
+
+
+def _open_take_outs(staff: Staff | None, item: SecretItem):
+    return (
+        TakeOut.objects.filter(
+            item__in=selectors.visible_items(staff).filter(pk=item.pk),
+            status=TakeOut.Status.APPROVED,
+        )
+        .select_related("copy", "person")
+        .order_by("due_on", "pk")
+    )
+
+
+@login_required
+def take_out_return(request, pk: int, take_out: int):
+    staff = acting_staff(request)
+    _require_keeper(staff)
+    item = selectors.item_for(staff, pk)
+    row = get_object_or_404(_open_take_outs(staff, item), pk=take_out)
+    form = ReturnForm(posted(request))
+    done, status = submit(
+        request,
+        form,
+        lambda data: takeout.return_copy(
+            actor_of(request.user), row, report=data["report"], received_by=staff
+        ),
+    )
+    if done is not None:
+        messages.success(request, f"Đã nhận lại {row.copy} từ {row.person.full_name}.")
+        return redirect("registry:item", pk=item.pk)
+    return _action_page(
+        request,
+        item,
+        form,
+        f"Nộp lại {row.copy} ({row.person.full_name})",
+        "Nhận lại",
+        ["take_out.return"],
+        status,
+    )
+
+
+# --- provision (cung cấp, chuyển giao)
+
+
+@login_required
+def provide(request, pk: int):
+    staff = acting_staff(request)
+    _require_leader(staff, "quyết định cung cấp, chuyển giao bí mật nhà nước")
+    item = selectors.item_for(staff, pk)
+    form = ProvisionForm(posted(request))
+    row, status = submit(
+        request,
+        form,
+        lambda data: provision_service.decide_provision(
+            actor_of(request.user),
+            item,
+            foreign=data["foreign"] == "foreign",
+            requester_is_person=data["requester_kind"] == "person",
+            requester_name=data["requester_name"],
+            representative=data["representative"],
+            identity_number=data["identity_number"],
+            nationality=data["nationality"],
+            address=data["address"],
+            position=data["position"],
+            purpose=data["purpose"],
+            commitment=data["commitment"],
+            no_third_party=data["no_third_party"],
+            cooperation_basis=data["cooperation_basis"],
+            requested_on=data["requested_on"],
+            decided_by=staff,
+            approve=data["decision"] == "approve",
+            refusal_reason=data["refusal_reason"],
+        ),
+    )
+    if row is not None:
+        messages.success(
+            request,
+            f"Đã ghi quyết định {row.get_status_display().lower()} cung cấp cho "
+            f"{row.requester_name} — Căn cứ: {row.citation}.",
+        )
+        return redirect("registry:item", pk=item.pk)
+    return _action_page(
+        request,
+        item,
+        form,
+        "Cung cấp, chuyển giao",
+        "Ghi quyết định",
+        ["provide.request", "provide.foreign_request", "provide.refusal"],
+        status,
+    )
+
+
+# --- lifecycle decisions
+
+
+def _decision_done(request, item, record, what: str):
+    notice = (
+        f" Hạn thông báo bằng văn bản: {record.notice_due:%d/%m/%Y}." if record.notice_due else ""
+    )
+    messages.success(request, f"Đã ghi {what} — Căn cứ: {record.citation}.{notice}")
+    return redirect("registry:item", pk=item.pk)
+
+
+@login_required
+def extend(request, pk: int):
+    staff = acting_staff(request)
+    _require_leader(staff, "gia hạn thời hạn bảo vệ")
+    item = selectors.item_for(staff, pk)
+    form = ExtendForm(posted(request))
+    record, status = submit(
+        request,
+        form,
+        lambda data: lifecycle.extend(
+            actor_of(request.user),
+            item,
+            decided_by=staff,
+            years=data["years"],
+            document_number=data["document_number"],
+        ),
+    )
+    if record is not None:
+        return _decision_done(
+            request, item, record, f"gia hạn đến ngày {record.new_expires_on:%d/%m/%Y}"
+        )
+    return _action_page(
+        request, item, form, "Gia hạn thời hạn bảo vệ", "Ghi quyết định gia hạn", [], status
+    )
+
+
+@login_required
+def adjust(request, pk: int):
+    staff = acting_staff(request)
+    _require_leader(staff, "điều chỉnh độ mật")
+    item = selectors.item_for(staff, pk)
+    form = AdjustForm(posted(request), current=item.level)
+    record, status = submit(
+        request,
+        form,
+        lambda data: lifecycle.adjust(
+            actor_of(request.user),
+            item,
+            decided_by=staff,
+            new_level=data["new_level"] or None,
+            document_number=data["document_number"],
+            catalogue_item=data["catalogue_item"],
+        ),
+    )
+    if record is not None:
+        return _decision_done(
+            request, item, record, f"điều chỉnh thành độ {LEVEL_NAMES[record.new_level]}"
+        )
+    return _action_page(
+        request, item, form, "Điều chỉnh độ mật", "Ghi quyết định", ["adjust.scope"], status
+    )
+
+
+@login_required
+def create_council(request, pk: int):
+    staff = acting_staff(request)
+    _require_leader(staff, "thành lập hội đồng giải mật, tiêu hủy")
+    item = selectors.item_for(staff, pk)
+    form = CouncilForm(posted(request), initial={"kind": request.GET.get("loai", "")})
+
+    def perform(data):
+        items = [item]
+        others = data["other_items"]
+        found = {i.pk: i for i in selectors.visible_items(staff).filter(pk__in=others)}
+        missing = [str(n) for n in others if n not in found]
+        if missing:
+            # Hidden and unknown answer the same: the person may not list what they cannot see.
+            raise ValidationError(
+                {"other_items": f"Không tìm thấy tài liệu mã số {', '.join(missing)}."}
+            )
+        items += [found[n] for n in others if n != item.pk]
+        return lifecycle.create_council(
+            actor_of(request.user),
+            kind=data["kind"],
+            established_by=staff,
+            establishment_number=data["establishment_number"],
+            established_on=data["established_on"],
+            chair=data["chair"],
+            members=data["members"],
+            minutes=data["minutes"],
+            minutes_on=data["minutes_on"],
+            items=items,
+        )
+
+    council, status = submit(request, form, perform)
+    if council is not None:
+        messages.success(
+            request,
+            f"Đã ghi {council.get_kind_display().lower()} theo quyết định số "
+            f"{council.establishment_number} ({council.items.count()} tài liệu).",
+        )
+        return redirect("registry:item", pk=item.pk)
+    return _action_page(
+        request,
+        item,
+        form,
+        "Thành lập hội đồng",
+        "Ghi hồ sơ hội đồng",
+        ["declassify.council", "destroy.council"],
+        status,
+    )
+
+
+def _councils(item: SecretItem, kind: str):
+    return Council.objects.filter(kind=kind, items=item).order_by("-established_on", "-pk")
+
+
+@login_required
+def declassify(request, pk: int):
+    staff = acting_staff(request)
+    _require_leader(staff, "quyết định giải mật")
+    item = selectors.item_for(staff, pk)
+    form = DeclassifyForm(posted(request), councils=_councils(item, Council.Kind.DECLASSIFY))
+    record, status = submit(
+        request,
+        form,
+        lambda data: lifecycle.declassify(
+            actor_of(request.user),
+            item,
+            decided_by=staff,
+            council=data["council"],
+            document_number=data["document_number"],
+            partial_scope=data["partial_scope"],
+        ),
+    )
+    if record is not None:
+        what = "giải mật một phần" if record.partial_scope else "giải mật toàn bộ"
+        return _decision_done(request, item, record, what)
+    return _action_page(
+        request, item, form, "Giải mật", "Ghi quyết định giải mật", ["declassify.council"], status
+    )
+
+
+@login_required
+def destroy(request, pk: int):
+    staff = acting_staff(request)
+    _require_leader(staff, "quyết định tiêu hủy")
+    item = selectors.item_for(staff, pk)
+    form = DestroyForm(
+        posted(request),
+        councils=_councils(item, Council.Kind.DESTROY),
+        copies=selectors.copies_of(staff, item).filter(state=Copy.State.HELD),
+    )
+    record, status = submit(
+        request,
+        form,
+        lambda data: lifecycle.destroy(
+            actor_of(request.user),
+            item,
+            decided_by=staff,
+            council=data["council"],
+            document_number=data["document_number"],
+            record=data["record"],
+            copies=list(data["copies"]) or None,
+        ),
+    )
+    if record is not None:
+        return _decision_done(request, item, record, f"tiêu hủy {record.copies.count()} bản")
+    return _action_page(
+        request, item, form, "Tiêu hủy", "Ghi quyết định tiêu hủy", ["destroy.council"], status
+    )
+
+
+def _own_live_copies(staff: Staff, item: SecretItem):
+    return selectors.copies_of(staff, item).filter(
+        custodian=staff, state__in=lifecycle.LIVE_COPY_STATES
+    )
+
+
+@login_required
+def destroy_now(request, pk: int):
+    staff = acting_staff(request)
+    item = selectors.item_for(staff, pk)
+    copies = _own_live_copies(staff, item)
+    if not copies.exists():
+        raise PermissionDenied("Chỉ người đang quản lý bản tài liệu mới được tiêu hủy ngay.")
+    form = DestroyNowForm(posted(request), copies=copies)
+    record, status = submit(
+        request,
+        form,
+        lambda data: lifecycle.destroy_immediately(
+            actor_of(request.user), data["copy"], holder=staff, report=data["report"]
+        ),
+    )
+    if record is not None:
+        return _decision_done(request, item, record, "tiêu hủy ngay và báo cáo")
+    return _action_page(
+        request,
+        item,
+        form,
+        "Tiêu hủy ngay để tránh nguy hại",
+        "Ghi tiêu hủy ngay",
+        ["destroy.immediate"],
+        status,
+    )
+
+
+@login_required
+def mark_lapsed(request, pk: int):
+    staff = acting_staff(request)
+    if staff.role not in lifecycle.LAPSE_MARKERS:
+        raise PermissionDenied(
+            "Chỉ văn thư, cán bộ bảo vệ bí mật nhà nước hoặc lãnh đạo đóng dấu giải mật."
+        )
+    item = selectors.item_for(staff, pk)
+    form = ConfirmForm(posted(request))
+    record, status = submit(
+        request, form, lambda data: lifecycle.mark_lapsed(actor_of(request.user), item, by=staff)
+    )
+    if record is not None:
+        return _decision_done(request, item, record, "giải mật đương nhiên")
+    return _action_page(
+        request,
+        item,
+        form,
+        "Đóng dấu giải mật (hết thời hạn bảo vệ)",
+        "Đóng dấu giải mật",
+        ["declassify.automatic"],
+        status,
+    )
+
+
+NOTICE_KEEPERS = REGISTER_KEEPERS | {Staff.Role.LEADER}
+
+
+def _notices_owed(item: SecretItem):
+    return item.decisions.filter(notice_due__isnull=False, notified_on__isnull=True).order_by(
+        "notice_due", "pk"
+    )
+
+
+@login_required
+def record_notice(request, pk: int, decision: int):
+    staff = acting_staff(request)
+    if staff.role not in NOTICE_KEEPERS:
+        raise PermissionDenied(
+            "Chỉ lãnh đạo, văn thư hoặc cán bộ bảo vệ bí mật nhà nước ghi việc thông báo."
+        )
+    item = selectors.item_for(staff, pk)
+    row = get_object_or_404(_notices_owed(item), pk=decision)
+    form = NoticeForm(posted(request), initial={"notified_on": timezone.localdate()})
+    done, status = submit(
+        request,
+        form,
+        lambda data: lifecycle.record_notice(actor_of(request.user), row, on=data["notified_on"]),
+    )
+    if done is not None:
+        late = " (quá hạn)" if done.notified_on > done.notice_due else ""
+        messages.success(
+            request,
+            f"Đã ghi thông báo {done.get_kind_display().lower()} ngày "
+            f"{done.notified_on:%d/%m/%Y}{late}.",
+        )
+        return redirect("registry:item", pk=item.pk)
+    return _action_page(
+        request,
+        item,
+        form,
+        f"Thông báo {row.get_kind_display().lower()} (hạn {row.notice_due:%d/%m/%Y})",
+        "Ghi đã thông báo",
+        [],
+        status,
+        notice_citation=row.notice_citation,
+    )
+
+
+# --- departures (thôi công tác)
+
+
+DEPARTURE_MANAGERS = OFFICERS | {Staff.Role.LEADER}
+
+
+def _require_departure_manager(staff: Staff) -> None:
+    # The service narrows further (a leader only for their own unit tree).
+    if staff.role not in DEPARTURE_MANAGERS:
+        raise PermissionDenied(
+            "Chỉ cán bộ bảo vệ bí mật nhà nước hoặc lãnh đạo đơn vị làm thủ tục thôi công tác."
+        )
+
+
+def _departures(staff: Staff):
+    return (
+        Departure.objects.filter(staff__org_unit__in=subunits(_agency_of(staff)))
+        .select_related("staff", "opened_by", "closed_by")
+        .order_by("-pk")
+    )
+
+
+@login_required
+def departures(request):
+    staff = acting_staff(request)
+    _require_departure_manager(staff)
+    form = DepartureForm(
+        posted(request), staff=agency_staff(_agency_of(staff)).exclude(pk=staff.pk)
+    )
+    opened, status = submit(
+        request,
+        form,
+        lambda data: departure_service.open_departure(
+            actor_of(request.user),
+            data["staff"],
+            reason=data["reason"],
+            leaves_on=data["leaves_on"],
+            opened_by=staff,
+        ),
+    )
+    if opened is not None:
+        messages.success(
+            request,
+            f"Đã mở thủ tục thôi công tác của {opened.staff.full_name}; thu hồi mọi tài liệu "
+            "đang quản lý.",
+        )
+        return redirect("registry:departure", pk=opened.pk)
+    return render(
+        request,
+        "registry/departures.html",
+        {
+            "form": form,
+            "departures": _departures(staff)[:PAGE_SIZE],
+            "recall_rule": rule("departure.recall", timezone.localdate()),
+        },
+        status=status,
+    )
+
+
+def _departure_page(request, staff, found, status=200, commitment_form=None):
+    return render(
+        request,
+        "registry/departure.html",
+        {
+            "departure": found,
+            "tasks": departure_service.outstanding_for(staff, found),
+            "open_count": len(departure_service.outstanding(found)),
+            "recalls": found.recalls.order_by("pk"),
+            "commitment_form": commitment_form or CommitmentForm(),
+            "handover_rule": rule("departure.handover", timezone.localdate()),
+        },
+        status=status,
+    )
+
+
+@login_required
+def departure_detail(request, pk: int):
+    staff = acting_staff(request)
+    _require_departure_manager(staff)
+    found = get_object_or_404(_departures(staff), pk=pk)
+    return _departure_page(request, staff, found)
+
+
+@require_POST
+@login_required
+def departure_commitment(request, pk: int):
+    staff = acting_staff(request)
+    _require_departure_manager(staff)
+    found = get_object_or_404(_departures(staff), pk=pk)
+    form = CommitmentForm(request.POST)
+    done, status = submit(
+        request,
+        form,
+        lambda data: departure_service.record_commitment(
+            actor_of(request.user),
+            found,
+            by=staff,
+            commitment_number=data["commitment_number"],
+        ),
+    )
+    if done is not None:
+        messages.success(request, f"Đã ghi nhận bản cam kết số {done.commitment_number}.")
+        return redirect("registry:departure", pk=found.pk)
+    return _departure_page(request, staff, found, status=status, commitment_form=form)
+
+
+@require_POST
+@login_required
+def departure_close(request, pk: int):
+    staff = acting_staff(request)
+    _require_departure_manager(staff)
+    found = get_object_or_404(_departures(staff), pk=pk)
+    try:
+        departure_service.close_departure(actor_of(request.user), found, by=staff)
+    except Refused as exc:
+        show_refusal(request, exc)
+        return _departure_page(request, staff, found, status=422)
+    except ValidationError as exc:
+        messages.error(request, "; ".join(exc.messages))
+        return _departure_page(request, staff, found, status=400)
+    messages.success(request, f"Đã kết thúc thủ tục thôi công tác của {found.staff.full_name}.")
+    return redirect("registry:departure", pk=found.pk)
