@@ -51,7 +51,7 @@ def test_notices_owed_until_recorded_and_flagged_when_late(sx, issued):
     assert late[0].overdue is True
     assert list(deadlines.notices_owed(sx.cadre, ON)) == []
     assert list(deadlines.notices_owed(sx.officer, ON - D(days=1))) == []  # not yet decided
-    lifecycle.record_notice(ACTOR, decision, on=ON + D(days=3))
+    lifecycle.record_notice(ACTOR, decision, by=sx.clerk, on=ON + D(days=3))
     assert list(deadlines.notices_owed(sx.officer, ON + D(days=20))) == []
 
 

@@ -468,16 +468,19 @@ def test_the_holder_destroys_at_once_and_reports_to_the_head(sx, issued):
 def test_the_notice_is_recorded_once(sx, issued):
     item = set_period(issued("mat"), dt.date(2031, 5, 10), dt.date(2021, 5, 10))
     row = lifecycle.extend(ACTOR, item, decided_by=sx.director, years=5, document_number="1", on=ON)
-    sent = lifecycle.record_notice(ACTOR, row, on=dt.date(2026, 4, 20))
+    sent = lifecycle.record_notice(ACTOR, row, by=sx.clerk, on=dt.date(2026, 4, 20))
     assert sent.notified_on == dt.date(2026, 4, 20)
     assert ledger.recent(1)[0].payload_data()["late"] is True
     with pytest.raises(ValidationError):
-        lifecycle.record_notice(ACTOR, row, on=dt.date(2026, 4, 21))
+        lifecycle.record_notice(ACTOR, row, by=sx.clerk, on=dt.date(2026, 4, 21))
+    with pytest.raises(PermissionDenied):
+        lifecycle.record_notice(ACTOR, row, by=sx.drafter, on=dt.date(2026, 4, 21))
     with pytest.raises(ValidationError):
         lifecycle.record_notice(
             ACTOR,
             lifecycle.destroy_immediately(
                 ACTOR, issued("mat").copies.first(), holder=sx.clerk, report="Hủy", on=ON
             ),
+            by=sx.clerk,
             on=ON,
         )

@@ -1743,7 +1743,9 @@ def record_notice(request, pk: int, decision: int):
     done, status = submit(
         request,
         form,
-        lambda data: lifecycle.record_notice(actor_of(request.user), row, on=data["notified_on"]),
+        lambda data: lifecycle.record_notice(
+            actor_of(request.user), row, by=staff, on=data["notified_on"]
+        ),
     )
     if done is not None:
         late = " (quá hạn)" if done.notified_on > done.notice_due else ""

@@ -637,11 +637,21 @@ def destroy_immediately(
 
 
 # ---------------------------------------------------------------------- notices
-def record_notice(actor: str, decision: LifecycleDecision, *, on: dt.date) -> LifecycleDecision:
-    """The written notice of an extension, adjustment or declassification was sent on `on`."""
+def record_notice(
+    actor: str, decision: LifecycleDecision, *, by: Staff, on: dt.date
+) -> LifecycleDecision:
+    """The written notice of an extension, adjustment or declassification was sent on `on`;
+    recorded by a register keeper or leader of the item's agency, as a lapsed item's stamp."""
     on = day(on)
+    require_role(by, LAPSE_MARKERS, "ghi nhận việc thông báo")
     with transaction.atomic():
-        decision = LifecycleDecision.objects.select_for_update().get(pk=decision.pk)
+        decision = (
+            LifecycleDecision.objects.select_for_update(of=("self",))
+            .select_related("item__owner_unit")
+            .get(pk=decision.pk)
+        )
+        if by.org_unit.agency() != decision.item.owner_unit.agency():
+            raise PermissionDenied(f"{by.full_name} không thuộc cơ quan quản lý tài liệu này.")
         if decision.notice_due is None:
             raise ValidationError("Quyết định này không phải thông báo bằng văn bản.")
         if decision.notified_on is not None:
@@ -663,6 +673,7 @@ def record_notice(actor: str, decision: LifecycleDecision, *, on: dt.date) -> Li
                 "notice_due": decision.notice_due.isoformat(),
                 "late": on > decision.notice_due,
                 "notice_citation": decision.notice_citation,
+                "by": by.pk,
             },
         )
     return decision

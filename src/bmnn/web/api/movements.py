@@ -275,9 +275,15 @@ DECISION = component(
             "old_expires_on": NULL_DATE,
             "new_expires_on": NULL_DATE,
             "notice_due": NULL_DATE,
+            "notified_on": NULL_DATE,
+            "old_level": STR,
+            "new_level": STR,
+            "partial_scope": STR,
+            "council": NULL_INT,
+            "copies": array_of(INT),
             **STAMP,
         },
-        "Quyết định gia hạn, điều chỉnh, giải mật hoặc tiêu hủy.",
+        "Quyết định gia hạn, điều chỉnh, giải mật, tiêu hủy; dấu giải mật đương nhiên.",
     ),
 )
 
@@ -294,6 +300,12 @@ def decision(d: LifecycleDecision) -> dict:
         "old_expires_on": _date(d.old_expires_on),
         "new_expires_on": _date(d.new_expires_on),
         "notice_due": _date(d.notice_due),
+        "notified_on": _date(d.notified_on),
+        "old_level": d.old_level,
+        "new_level": d.new_level,
+        "partial_scope": d.partial_scope,
+        "council": d.council_id,
+        "copies": sorted(c.pk for c in d.copies.all()),
         **_stamp(d),
     }
 

@@ -340,7 +340,14 @@ RECALL = component(
     obj_schema(
         {
             "id": INT,
-            "item": INT,
+            "item": {
+                "type": ["integer", "null"],
+                "description": "Tài liệu bị thu hồi; null với thu hồi khi thôi công tác.",
+            },
+            "departure": {
+                "type": ["integer", "null"],
+                "description": "Thủ tục thôi công tác đã ra thông báo thu hồi này (nếu có).",
+            },
             "issued_by": PERSON,
             "issued_on": DATE,
             "due_on": DATE,
@@ -369,6 +376,7 @@ def recall(r: Recall, tasks: list[RecallTask]) -> dict:
     return {
         "id": r.pk,
         "item": r.item_id,
+        "departure": r.departure_id,
         "issued_by": person(r.issued_by),
         "issued_on": _date(r.issued_on),
         "due_on": _date(r.due_on),

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.urls import path
 
 # Imported for their @route declarations, which fill the table.
-from bmnn.web.api import movements, views  # noqa: F401
+from bmnn.web.api import custody, lifecycle, movements, reads, views  # noqa: F401
 from bmnn.web.api.dispatch import path_view
 from bmnn.web.api.schema import ROUTES
 
