@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from bmnn.web import oversight_views, views
+from bmnn.web import oversight_views, token_views, views
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
@@ -13,6 +13,8 @@ urlpatterns = [
     # The registry's pages (bmnn.web.registry_urls) and the JSON API (bmnn.web.api.urls).
     path("", include("bmnn.web.registry_urls")),
     path("api/v1/", include("bmnn.web.api.urls")),
+    path("ma-truy-cap/", token_views.api_tokens, name="api_tokens"),
+    path("ma-truy-cap/<int:pk>/thu-hoi/", token_views.api_token_revoke, name="api_token_revoke"),
     path("su-co/", oversight_views.incidents, name="incidents"),
     path("su-co/<int:pk>/", oversight_views.incident, name="incident"),
     path("su-co/<int:pk>/bao-cao/", oversight_views.incident_report, name="incident_report"),
