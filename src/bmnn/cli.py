@@ -12,6 +12,7 @@ import sys
 import typer
 
 from bmnn.catalogue.cli import app as catalogue_app
+from bmnn.registry.cli import app as registry_app
 from bmnn.rules.cli import app as rules_app
 
 app = typer.Typer(
@@ -22,6 +23,7 @@ app = typer.Typer(
 )
 app.add_typer(rules_app, name="rules")
 app.add_typer(catalogue_app, name="catalogue")
+app.add_typer(registry_app, name="registry")
 
 
 def _django() -> None:

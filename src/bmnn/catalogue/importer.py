@@ -23,7 +23,8 @@ import re
 import unicodedata
 import warnings
 import zipfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence, Sized
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -553,17 +554,20 @@ def _csv_rows(text: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:
         raise _fail(f"Dòng {number + 1}: tệp CSV sai định dạng ({exc}).") from None
 
 
-def _csv_delimiter(text: str) -> str:
+def _csv_delimiter(text: str, match: Callable[[Sequence[str]], Sized] | None = None) -> str:
     """The delimiter whose first rows contain the most recognised column titles.
 
     Matching the header itself is more reliable than csv.Sniffer, which guesses from character
-    frequencies and is thrown off by commas and semicolons inside the text."""
+    frequencies and is thrown off by commas and semicolons inside the text. `match` gives the
+    recognised titles of a row (default: the catalogue's columns); other importers of this
+    module's formats (legacy registers) pass their own."""
+    match = match or _match_header
     best, score = ",", 0
     for delimiter in (",", ";", "\t"):
         found = 0
         try:
             for _, cells in itertools.islice(_csv_rows(text, delimiter), _HEADER_SEARCH):
-                found = max(found, len(_match_header(cells)))
+                found = max(found, len(match(cells)))
         except ValidationError:
             pass  # a quoting error further down is reported by the full parse
         if found > score:
@@ -598,13 +602,15 @@ def _check_zip(data: bytes, limits: ImportLimits) -> None:
         )
 
 
-def _pick_sheet(workbook) -> Any:
+def _pick_sheet(workbook, hints: Sequence[str] = ("danh muc",)) -> Any:
+    """The first worksheet whose folded title contains one of `hints`, else the first one."""
     sheets = [ws for ws in workbook.worksheets if hasattr(ws, "iter_rows")]
     if not sheets:
         raise _fail("Tệp Excel không có trang tính (sheet) nào.")
-    for ws in sheets:
-        if "danh muc" in _fold(ws.title):
-            return ws
+    for hint in hints:
+        for ws in sheets:
+            if hint in _fold(ws.title):
+                return ws
     return sheets[0]
 
 
@@ -630,7 +636,10 @@ def _sheet_rows(ws) -> Iterator[tuple[int, tuple]]:
         yield number, values
 
 
-def _xlsx_items(data: bytes, limits: ImportLimits) -> tuple[list[ParsedItem], str]:
+@contextmanager
+def _open_workbook(data: bytes, limits: ImportLimits) -> Iterator[Any]:
+    """The checked XLSX as a read-only openpyxl workbook (cached values, no external links),
+    closed on exit; openpyxl's warnings are silenced while it is open."""
     _check_zip(data, limits)
     import openpyxl  # imported late: only XLSX imports need it
 
@@ -644,10 +653,15 @@ def _xlsx_items(data: bytes, limits: ImportLimits) -> tuple[list[ParsedItem], st
         except Exception as exc:  # openpyxl raises many types for broken parts; all mean this
             raise _fail(f"Tệp không phải tệp Excel .xlsx hợp lệ ({type(exc).__name__}).") from None
         try:
-            ws = _pick_sheet(workbook)
-            return parse_rows(_sheet_rows(ws), limits), ws.title
+            yield workbook
         finally:
             workbook.close()
+
+
+def _xlsx_items(data: bytes, limits: ImportLimits) -> tuple[list[ParsedItem], str]:
+    with _open_workbook(data, limits) as workbook:
+        ws = _pick_sheet(workbook)
+        return parse_rows(_sheet_rows(ws), limits), ws.title
 
 
 def read_catalogue(

@@ -105,6 +105,12 @@ class SecretItem(models.Model):
     lapsed_marked_on = models.DateField("ngày đóng dấu giải mật đương nhiên", null=True, blank=True)
     # Accent-free, lower-case copy of number, summary (never Tuyệt mật) and issuer, for search.
     search_text = models.TextField(editable=False, blank=True)
+    # Items imported from a legacy register (sổ cũ): "sha256-of-the-file:row", so each line can be
+    # traced back to the file it came from; empty for items registered in this system.
+    import_source = models.CharField("nguồn nhập", max_length=80, blank=True, editable=False)
+    # Columns of the legacy register with no field of their own, kept as written (e.g. the
+    # "Đơn vị lưu" of an outgoing line, the "Số đến" of an incoming one).
+    legacy_columns = models.JSONField("cột sổ cũ", default=dict, blank=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
@@ -203,6 +209,10 @@ class Register(models.Model):
     opened_on = models.DateField("ngày mở sổ")
     closed_on = models.DateField("ngày khóa sổ", null=True, blank=True)
     last_number = models.PositiveIntegerField("số thứ tự cuối", default=0)
+    # A book kept on paper or in Excel before this system, imported with its own numbers; it is
+    # closed on import so that new registrations never number into it.
+    legacy = models.BooleanField("sổ cũ (nhập từ tệp)", default=False)
+    source = models.CharField("nguồn", max_length=255, blank=True)
 
     class Meta:
         verbose_name = "sổ"
