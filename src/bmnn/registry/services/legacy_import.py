@@ -27,9 +27,11 @@ register.no_summary_tuyet_mat, unless the caller asks to drop those summaries
 (`drop_tuyet_mat_summaries`); the count of dropped summaries is reported. The summary is never
 stored, nor put in any message or event.
 
-Copies. Each line gets its copies 1..N (Số lượng, default 1), held by the clerk the import is
-entered by, at "Văn thư (sổ cũ)": the register's account starts at the clerk, and the next
-stocktake or delivery puts each copy where it really is. `clerk` is required by the register
+Copies. Each line gets its copies 1..N (Số lượng, default 1). An incoming line's copies are
+held by the clerk the import is entered by, at "Văn thư (sổ cũ)". An outgoing line's copies were
+sent to its recipients long ago: they are recorded as sent to "Nơi nhận", so a stocktake of the
+office does not report years of deliveries as losses; a recall still reaches them. `clerk` is
+required by the register
 line (entered_by); when None, the agency's only active clerk (văn thư) is used, and the import
 is refused when there is none or more than one, rather than guessing who answers for the copies.
 
@@ -74,6 +76,7 @@ from bmnn.web import ledger
 ACTION = "registry.legacy.import"
 LOCATION = "Văn thư (sổ cũ)"
 HELD = Copy.State.HELD.value
+SENT = Copy.State.SENT.value
 _BATCH = 2_000
 _SHOWN_ROWS = 20
 
@@ -265,7 +268,7 @@ def import_legacy_register(
             ).insert(
                 (entry_ids[r.number], r.entered_on, find_unit(r.unit).pk, r.unit) for r in rows
             )
-        copies = _insert_copies(rows, item_ids, clerk)
+        copies = _insert_copies(kind, rows, item_ids, clerk)
         by_level = dict.fromkeys(LEVELS, 0)
         for row in rows:
             by_level[row.level] += 1
@@ -501,13 +504,31 @@ def _insert_entries(register, rows, item_ids, clerk) -> dict[int, int]:
     )
 
 
-def _insert_copies(rows, item_ids, clerk: Staff) -> int:
-    """Copies 1..N of every line, held by the clerk; their count."""
+def _insert_copies(kind: str, rows, item_ids, clerk: Staff) -> int:
+    """Copies 1..N of every line (held by the clerk, or sent to the recipients of an outgoing
+    line); their count."""
     table = _Table(
-        Copy, ("item_id", "number", "of_total", "form", "custodian_id", "location", "state")
+        Copy,
+        (
+            "item_id",
+            "number",
+            "of_total",
+            "form",
+            "custodian_id",
+            "location",
+            "state",
+            "holder_outside",
+        ),
     )
+    sent = kind == Register.Kind.OUTGOING
+
+    def where(row) -> tuple:
+        if sent:
+            return None, "", SENT, (row.recipients or "Nơi nhận ghi trong sổ cũ")[:255]
+        return clerk.pk, LOCATION, HELD, ""
+
     table.insert(
-        (item_ids[r.number], n, r.copies, Copy.Form.ISSUED.value, clerk.pk, LOCATION, HELD)
+        (item_ids[r.number], n, r.copies, Copy.Form.ISSUED.value, *where(r))
         for r in rows
         for n in range(1, r.copies + 1)
     )
