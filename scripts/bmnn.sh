@@ -73,16 +73,22 @@ PY
   echo "postgresql://postgres:bmnn-test@127.0.0.1:5432/test"
 }
 
+# What the content scanner runs: OCR with the Vietnamese model, legacy Word and Excel readers.
+SCAN_PACKAGES=(tesseract-ocr tesseract-ocr-vie antiword catdoc)
+
 cmd=${1:-}
 case "$cmd" in
   run)
+    apt_install "${SCAN_PACKAGES[@]}"
     setup_python run
     export BMNN_DATA_DIR=${BMNN_DATA_DIR:-$PWD/var}
     exec .venv/bin/bmnn serve --demo --port "${BMNN_PORT:-8000}"
     ;;
   test)
     shift
-    apt_install chromium fonts-croscore
+    # chromium + fonts for the UI tests; LibreOffice makes the legacy .doc/.xls/.ppt fixtures.
+    apt_install "${SCAN_PACKAGES[@]}" chromium fonts-croscore \
+      libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui
     setup_python test
     say "Kiểm tra mã (ruff)"
     .venv/bin/ruff check src tests
