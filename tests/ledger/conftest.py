@@ -7,9 +7,14 @@ triggers refuse DELETE), so a test never assumes an empty ledger: it reads the h
 from __future__ import annotations
 
 import dataclasses
+import os
 import shutil
+import uuid
+from urllib.parse import urlparse, urlunparse
 
+import psycopg
 import pytest
+from django.conf import settings
 from django.db import connection, transaction
 
 from bmnn import config
@@ -114,3 +119,31 @@ class Attacker:
 @pytest.fixture
 def attacker() -> Attacker:
     return Attacker()
+
+
+@pytest.fixture
+def scratch_env(tmp_path):
+    """Environment for subprocesses with their own data dir and database (SQLite file, or a
+    scratch database on the server BMNN_DATABASE_URL names), checkpoint every 7 events."""
+    env = {
+        **os.environ,
+        "BMNN_DATA_DIR": str(tmp_path / "data"),
+        "DJANGO_SETTINGS_MODULE": settings.SETTINGS_MODULE,
+        "BMNN_LEDGER_CHECKPOINT_EVERY": "7",
+    }
+    url = config.database_url()
+    if not url:
+        env.pop("BMNN_DATABASE_URL", None)
+        yield env
+        return
+    name = f"bmnn_ledger_race_{uuid.uuid4().hex[:12]}"
+    server = urlparse(url)
+    admin_url = urlunparse(server._replace(path="/postgres"))
+    with psycopg.connect(admin_url, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    env["BMNN_DATABASE_URL"] = urlunparse(server._replace(path=f"/{name}"))
+    try:
+        yield env
+    finally:
+        with psycopg.connect(admin_url, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

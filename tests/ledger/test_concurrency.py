@@ -8,18 +8,9 @@ and the test database of pytest-django is private to this one (in memory on SQLi
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import time
-import uuid
-from urllib.parse import urlparse, urlunparse
-
-import psycopg
-import pytest
-from django.conf import settings
-
-from bmnn import config
 
 WORKERS = 4
 EVENTS_EACH = 30
@@ -47,32 +38,6 @@ else:
     print(json.dumps({"ok": r.ok, "events": r.events_checked,
                       "checkpoints": r.checkpoints_checked, "message": r.message}))
 """
-
-
-@pytest.fixture
-def scratch_env(tmp_path):
-    env = {
-        **os.environ,
-        "BMNN_DATA_DIR": str(tmp_path / "data"),
-        "DJANGO_SETTINGS_MODULE": settings.SETTINGS_MODULE,
-        "BMNN_LEDGER_CHECKPOINT_EVERY": "7",
-    }
-    url = config.database_url()
-    if not url:
-        env.pop("BMNN_DATABASE_URL", None)
-        yield env
-        return
-    name = f"bmnn_ledger_race_{uuid.uuid4().hex[:12]}"
-    server = urlparse(url)
-    admin_url = urlunparse(server._replace(path="/postgres"))
-    with psycopg.connect(admin_url, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    env["BMNN_DATABASE_URL"] = urlunparse(server._replace(path=f"/{name}"))
-    try:
-        yield env
-    finally:
-        with psycopg.connect(admin_url, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _run(env, *args, timeout=120):

@@ -10,9 +10,11 @@ from typing import Any
 
 from bmnn.ledger.encoding import (
     GENESIS_PREV_HASH,
+    LedgerFormatError,
     canonical_json,
     checkpoint_message,
     event_hash,
+    parse_time,
 )
 
 # The first event of every ledger: it binds the ledger to its signing key.
@@ -139,3 +141,33 @@ def genesis_fingerprint(event: Event) -> str | None:
         return None
     value = data.get("key_fingerprint") if isinstance(data, dict) else None
     return value if isinstance(value, str) else None
+
+
+def event_from_row(row: tuple) -> Event:
+    """The Event a stored row (seq, at, actor, action, object, payload, prev_hash, hash)
+    holds; LedgerFormatError (with the seq when it is known) if a value is not as written."""
+    seq, at, actor, action, obj, payload, prev_hash, hash_ = row
+    if not isinstance(seq, int) or isinstance(seq, bool):
+        raise LedgerFormatError(f"số thứ tự không phải số nguyên: {seq!r}")
+    if not all(isinstance(value, str) for value in row[1:]):
+        raise LedgerFormatError("có trường không phải chuỗi ký tự", seq)
+    try:
+        moment = parse_time(at)
+    except LedgerFormatError as exc:
+        raise LedgerFormatError(str(exc), seq) from exc
+    return Event(seq, moment, actor, action, obj, payload, prev_hash, hash_)
+
+
+def checkpoint_from_row(row: tuple) -> Checkpoint:
+    """The Checkpoint a stored row (seq, event_hash, created_at, key_fingerprint, signature)
+    holds; LedgerFormatError as for event_from_row."""
+    seq, event_hash_hex, created_at, key_fingerprint, signature = row
+    if not isinstance(seq, int) or isinstance(seq, bool):
+        raise LedgerFormatError(f"số thứ tự không phải số nguyên: {seq!r}")
+    if not all(isinstance(value, str) for value in row[1:]):
+        raise LedgerFormatError("có trường không phải chuỗi ký tự", seq)
+    try:
+        moment = parse_time(created_at)
+    except LedgerFormatError as exc:
+        raise LedgerFormatError(str(exc), seq) from exc
+    return Checkpoint(seq, event_hash_hex, moment, key_fingerprint, signature)

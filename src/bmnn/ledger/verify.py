@@ -13,18 +13,55 @@ What is checked, in sequence order, stopping at the first defect:
 An attacker who edits an event and recomputes every later hash keeps the chain consistent;
 only a signed checkpoint can tell, so such a defect is reported for the whole span since the
 last valid checkpoint: first_bad_seq is the first event no longer proven intact.
+
+Two ways in, one set of rules:
+- verify_stream() takes Event/Checkpoint objects (the pure API, and what the tests build);
+- verify_rows() takes the rows as the database returns them, in batches. An ordinary row is
+  checked inline (types, canonical time, SHA-256 of the frame built in one go, link); any row
+  that is not ordinary goes through the very code verify_stream() runs, so what is reported
+  for a damaged row — seq, message, counts — is the same either way.
+- check_chunk() and join_chunks() let separate processes verify ranges of seq at once: each
+  range is checked from an assumed starting point, and join_chunks() keeps a range's result
+  only when the ranges before it were intact and end exactly where it assumed. Otherwise it
+  returns the state right after the last checkpoint proven so far, and verify_rows() goes on
+  from there in order, so the first defect is reported exactly as a single pass reports it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import datetime as dt
+import hashlib
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from bmnn.ledger.chain import Checkpoint, Event, genesis_fingerprint
-from bmnn.ledger.encoding import GENESIS_PREV_HASH, LedgerFormatError, format_time
+from bmnn.ledger.chain import (
+    Checkpoint,
+    Event,
+    checkpoint_from_row,
+    event_from_row,
+    genesis_fingerprint,
+)
+from bmnn.ledger.encoding import (
+    EVENT_TAG,
+    GENESIS_PREV_HASH,
+    LedgerFormatError,
+    format_time,
+)
 from bmnn.ledger.keys import checkpoint_signature_valid, fingerprint
+
+# Rows as stored: (seq, at, actor, action, object, payload, prev_hash, hash) and
+# (seq, event_hash, created_at, key_fingerprint, signature).
+EventRow = tuple
+CheckpointRow = tuple
+
+# The fixed head of every event frame (see encoding.frame/event_hash).
+_FRAME_HEAD = f"{len(EVENT_TAG)}:{EVENT_TAG},"
+_NO_CHECKPOINT = float("inf")
+# A canonical time with every digit turned into 0 (see encoding._TIME_RE).
+_DIGITS_TO_ZERO = bytes.maketrans(b"123456789", b"000000000")
+_TIME_SHAPE = b"0000-00-00T00:00:00.000000Z"
 
 
 @dataclass(frozen=True)
@@ -35,6 +72,37 @@ class VerifyResult:
     events_checked: int
     checkpoints_checked: int
     last_checkpoint: Checkpoint | None
+
+
+@dataclass(frozen=True)
+class Resume:
+    """Where a verifier stands after event `last_seq`: everything up to it checked and intact,
+    checkpoints up to `signed_upto` checked; the next rows to read are those above last_seq."""
+
+    last_seq: int = 0
+    prev_hash: str = GENESIS_PREV_HASH
+    events_checked: int = 0
+    checkpoints_checked: int = 0
+    signed_upto: int = 0
+    last_checkpoint: Checkpoint | None = None
+
+
+@dataclass(frozen=True)
+class ChunkResult:
+    """What check_chunk found in one range of seq, assuming the range starts at first_seq."""
+
+    first_seq: int
+    first_prev: str | None  # prev_hash of the range's first row (None: no usable first row)
+    intact: bool  # no defect in the range under that assumption
+    events: int  # events checked without defect
+    checkpoints: int  # checkpoints checked without defect
+    last_seq: int
+    last_hash: str | None
+    pending: bool  # a checkpoint of the range was left unmatched at its end
+    last_checkpoint: Checkpoint | None  # the last checkpoint checked without defect
+    # A checkpoint one can resume after (see _Verifier.restart_point), with the counts right
+    # after it, relative to the range; None if there is none in the range.
+    restart: tuple[Checkpoint, int, int] | None
 
 
 class _Defect(Exception):
@@ -55,17 +123,26 @@ class _Verifier:
         max_unsigned: int | None,
         genesis_hash: str | None,
         allow_empty: bool,
+        resume: Resume | None = None,
     ):
+        resume = resume or Resume()
         self.public_key = public_key
         self.fp = fingerprint(public_key)
         self.max_unsigned = max_unsigned
         self.genesis_hash = genesis_hash
         self.allow_empty = allow_empty
-        self.events_checked = 0
-        self.checkpoints_checked = 0
-        self.last_checkpoint: Checkpoint | None = None
-        self.last_seq = 0
-        self.signed_upto = 0  # every event up to here is covered by a valid checkpoint
+        self.events_checked = resume.events_checked
+        self.checkpoints_checked = resume.checkpoints_checked
+        self.last_checkpoint: Checkpoint | None = resume.last_checkpoint
+        self.last_seq = resume.last_seq
+        self.prev_hash: str | None = resume.prev_hash
+        # every event up to here is covered by a valid checkpoint
+        self.signed_upto = resume.signed_upto
+        self.pending: Checkpoint | None = None
+        # Checkpoints with the counts right after them: the last one checked, and the last
+        # one known to be a sound place to resume (see restart_point).
+        self.candidate: tuple[Checkpoint, int, int] | None = None
+        self.proven: tuple[Checkpoint, int, int] | None = None
 
     def run(self, events: Iterable[Event], checkpoints: Iterable[Checkpoint]) -> None:
         cps = iter(checkpoints)
@@ -77,9 +154,94 @@ class _Verifier:
             self.last_seq = event.seq
             self.events_checked += 1
             while pending is not None and pending.seq <= event.seq:
-                self._check_checkpoint(pending, event)
+                self._check_checkpoint(pending, event.seq, event.hash)
                 pending = self._next_checkpoint(cps)
         self._check_end(pending)
+
+    def run_rows(
+        self,
+        batches: Iterable[Sequence[EventRow]],
+        checkpoint_rows: Iterable[CheckpointRow],
+        *,
+        finish: bool = True,
+    ) -> None:
+        """The same checks as run(), on stored rows. The inline test below accepts only a
+        row that run() would accept with the same effect; every other row is handed to
+        _check_event through event_from_row, exactly as run() would see it."""
+        cps = (checkpoint_from_row(row) for row in checkpoint_rows)
+        pending = self._next_checkpoint(cps)
+        due = _NO_CHECKPOINT if pending is None else pending.seq
+        prev_hash = self.prev_hash
+        expected = self.last_seq + 1
+        count = self.events_checked
+        sha256 = hashlib.sha256
+        calendar = dt.datetime.fromisoformat
+        for batch in batches:
+            for row in batch:
+                try:
+                    seq, at, actor, action, obj, payload, prev, stored = row
+                    # Only str has .encode() (bytes, int, None fail here) and only a str can
+                    # equal prev_hash or a hex digest: no separate type checks are needed.
+                    ordinary = (
+                        type(seq) is int
+                        and seq == expected
+                        and seq != 1  # the genesis checks live in _check_event
+                        # prev_hash is a checked hash: 64 ASCII characters (or None)
+                        and prev == prev_hash
+                        # == _TIME_RE.match(at): every digit 0-9, every separator in place
+                        and at.encode().translate(_DIGITS_TO_ZERO) == _TIME_SHAPE
+                    )
+                    if ordinary:
+                        calendar(at)  # the shape pins the spelling, this the calendar
+                        # A canonical time is 27 ASCII characters and format_time(parse_time
+                        # (at)) == at, so the stored text is what event_hash frames.
+                        number = str(seq)
+                        text = (
+                            f"{_FRAME_HEAD}{len(number)}:{number},27:{at},"
+                            f"{len(actor.encode())}:{actor},{len(action.encode())}:{action},"
+                            f"{len(obj.encode())}:{obj},{len(payload.encode())}:{payload},"
+                            f"64:{prev},"
+                        )
+                        ordinary = sha256(text.encode()).hexdigest() == stored
+                except (AttributeError, TypeError, ValueError):
+                    ordinary = False  # an odd row: the exact path below says what is wrong
+                if ordinary:
+                    prev_hash = stored
+                    expected += 1
+                    count += 1
+                    if seq >= due:
+                        self.last_seq, self.events_checked = seq, count
+                        pending = self._checkpoints_upto(pending, cps, seq, stored)
+                        due = _NO_CHECKPOINT if pending is None else pending.seq
+                    continue
+                self.last_seq, self.events_checked = expected - 1, count
+                event = self._event(row)
+                self._check_event(event, prev_hash)
+                prev_hash = event.hash
+                expected = event.seq + 1
+                count += 1
+                self.last_seq, self.events_checked = event.seq, count
+                pending = self._checkpoints_upto(pending, cps, event.seq, event.hash)
+                due = _NO_CHECKPOINT if pending is None else pending.seq
+        self.last_seq, self.events_checked, self.prev_hash = expected - 1, count, prev_hash
+        self.pending = pending
+        if finish:
+            self._check_end(pending)
+
+    def _checkpoints_upto(
+        self, pending: Checkpoint | None, cps: Iterator[Checkpoint], seq: int, hash_: str
+    ) -> Checkpoint | None:
+        while pending is not None and pending.seq <= seq:
+            self._check_checkpoint(pending, seq, hash_)
+            pending = self._next_checkpoint(cps)
+        return pending
+
+    def _event(self, row: EventRow) -> Event:
+        try:
+            return event_from_row(row)
+        except LedgerFormatError as exc:
+            seq = exc.seq if exc.seq is not None else self.last_seq + 1
+            raise _Defect(seq, f"Sự kiện #{seq} bị sửa: {exc}") from exc
 
     def _events(self, it: Iterator[Event]) -> Iterator[Event]:
         while True:
@@ -158,9 +320,9 @@ class _Verifier:
                 "trong thư mục dữ liệu — sổ có thể đã bị viết lại toàn bộ.",
             )
 
-    def _check_checkpoint(self, cp: Checkpoint, event: Event) -> None:
+    def _check_checkpoint(self, cp: Checkpoint, seq: int, hash_: str) -> None:
         first = self.signed_upto + 1
-        if cp.seq != event.seq:
+        if cp.seq != seq:
             raise _Defect(
                 first,
                 f"Điểm kiểm tra tại #{cp.seq} không ứng với sự kiện nào (bị sửa hoặc sai thứ "
@@ -180,7 +342,7 @@ class _Verifier:
                 f"Điểm kiểm tra tại sự kiện #{cp.seq} có chữ ký không hợp lệ (bị sửa hoặc giả "
                 f"mạo): sự kiện {span} không được chứng thực.",
             )
-        if cp.event_hash != event.hash:
+        if cp.event_hash != hash_:
             raise _Defect(
                 first,
                 f"Sự kiện {span} bị sửa: mã băm của sự kiện #{cp.seq} khác với mã đã ký trong "
@@ -190,6 +352,19 @@ class _Verifier:
         self.signed_upto = cp.seq
         self.last_checkpoint = cp
         self.checkpoints_checked += 1
+        candidate = self.candidate
+        if candidate is not None and seq > candidate[0].seq:
+            self.proven = candidate
+        self.candidate = (cp, self.events_checked, self.checkpoints_checked)
+
+    def restart_point(self, finished: bool) -> tuple[Checkpoint, int, int] | None:
+        """The last checkpoint c after which a single pass may resume by reading the rows
+        with seq > c: one is sound once an event above c was accepted (so no row numbered
+        c or less follows it, the rows being in seq order), or when every row was read."""
+        candidate = self.candidate
+        if candidate is not None and (finished or self.last_seq > candidate[0].seq):
+            return candidate
+        return self.proven
 
     def _check_end(self, pending: Checkpoint | None) -> None:
         last = self.last_seq
@@ -247,6 +422,171 @@ class _Verifier:
         return "".join(parts)
 
 
+def _outcome(verifier: _Verifier, defect: _Defect | None) -> VerifyResult:
+    if defect is not None:
+        return VerifyResult(
+            ok=False,
+            message=defect.message,
+            first_bad_seq=defect.seq,
+            events_checked=verifier.events_checked,
+            checkpoints_checked=verifier.checkpoints_checked,
+            last_checkpoint=verifier.last_checkpoint,
+        )
+    return VerifyResult(
+        ok=True,
+        message=verifier.success_message(),
+        first_bad_seq=None,
+        events_checked=verifier.events_checked,
+        checkpoints_checked=verifier.checkpoints_checked,
+        last_checkpoint=verifier.last_checkpoint,
+    )
+
+
+def verify_rows(
+    event_batches: Iterable[Sequence[EventRow]],
+    checkpoint_rows: Iterable[CheckpointRow],
+    public_key: Ed25519PublicKey,
+    *,
+    max_unsigned: int | None = None,
+    genesis_hash: str | None = None,
+    allow_empty: bool = True,
+    resume: Resume | None = None,
+) -> VerifyResult:
+    """verify_stream() on stored rows: event rows in batches (lists of tuples as the database
+    returns them), checkpoint rows one by one, both in ascending seq order.
+
+    resume: go on from a state join_chunks() returned; the streams then hold only the rows
+    with seq above resume.last_seq (both tables).
+    """
+    verifier = _Verifier(public_key, max_unsigned, genesis_hash, allow_empty, resume)
+    try:
+        verifier.run_rows(event_batches, checkpoint_rows)
+    except _Defect as defect:
+        return _outcome(verifier, defect)
+    return _outcome(verifier, None)
+
+
+def check_chunk(
+    event_batches: Iterable[Sequence[EventRow]],
+    checkpoint_rows: Iterable[CheckpointRow],
+    public_key: Ed25519PublicKey,
+    *,
+    first_seq: int,
+    genesis_hash: str | None = None,
+) -> ChunkResult:
+    """Check one range of seq as if everything before it were intact and it began with event
+    `first_seq`, linked to whatever prev_hash its first row holds (join_chunks compares that
+    with the hash the range before ends on). The streams hold the rows of the range only:
+    lower bound first_seq (none for the first range), upper bound the next range's first_seq
+    (none for the last range)."""
+    batches = iter(event_batches)
+    first_batch: Sequence[EventRow] = ()
+    for first_batch in batches:
+        if first_batch:
+            break
+    first_prev = None
+    if first_seq == 1:
+        first_prev = GENESIS_PREV_HASH
+    elif first_batch:
+        row = first_batch[0]
+        if isinstance(row, tuple) and len(row) == 8 and _is_hash(row[6]):
+            first_prev = row[6]
+    start = Resume(last_seq=first_seq - 1, prev_hash=first_prev)  # type: ignore[arg-type]
+    verifier = _Verifier(public_key, None, genesis_hash, True, start)
+
+    def rows() -> Iterator[Sequence[EventRow]]:
+        yield first_batch
+        yield from batches
+
+    try:
+        verifier.run_rows(rows(), checkpoint_rows, finish=False)
+        intact = True
+    except _Defect:
+        intact = False
+    return ChunkResult(
+        first_seq=first_seq,
+        first_prev=first_prev,
+        intact=intact,
+        events=verifier.events_checked,
+        checkpoints=verifier.checkpoints_checked,
+        last_seq=verifier.last_seq,
+        last_hash=verifier.prev_hash,
+        pending=verifier.pending is not None,
+        last_checkpoint=verifier.last_checkpoint,
+        restart=verifier.restart_point(finished=intact),
+    )
+
+
+def _is_hash(value: object) -> bool:
+    return type(value) is str and len(value) == 64 and value.isascii()
+
+
+def join_chunks(chunks: Sequence[ChunkResult]) -> tuple[Resume, bool]:
+    """Join the results of consecutive ranges (in seq order, covering every row).
+
+    Returns (state, True) when every range was intact and each began exactly where the one
+    before ended: the whole ledger is then checked and only the end checks remain. Otherwise
+    (state, False): state is the point right after the last checkpoint proven in order (or
+    the very start), from which verify_rows() must go on, in order, to the end.
+    """
+    state = Resume()
+    restart = Resume()
+    carried = False  # a checkpoint left unmatched at the end of the range before
+    for chunk in chunks:
+        joins = (
+            not carried
+            and chunk.first_seq == state.last_seq + 1
+            and chunk.first_prev is not None
+            and chunk.first_prev == state.prev_hash
+        )
+        if not joins:
+            return restart, False
+        if chunk.restart is not None:
+            # Resuming right after a checkpoint re-reads the next checkpoint row exactly when
+            # a single pass would have read it, so even a damaged row there is reported alike.
+            point, events, checkpoints = chunk.restart
+            restart = Resume(
+                last_seq=point.seq,
+                prev_hash=point.event_hash,
+                events_checked=state.events_checked + events,
+                checkpoints_checked=state.checkpoints_checked + checkpoints,
+                signed_upto=point.seq,
+                last_checkpoint=point,
+            )
+        cp = chunk.last_checkpoint
+        if not chunk.intact or chunk.last_hash is None:
+            return restart, False
+        state = Resume(
+            last_seq=chunk.last_seq,
+            prev_hash=chunk.last_hash,
+            events_checked=state.events_checked + chunk.events,
+            checkpoints_checked=state.checkpoints_checked + chunk.checkpoints,
+            signed_upto=state.signed_upto if cp is None else cp.seq,
+            last_checkpoint=state.last_checkpoint if cp is None else cp,
+        )
+        carried = chunk.pending
+    if carried:
+        return restart, False
+    return state, True
+
+
+def finish(
+    state: Resume,
+    public_key: Ed25519PublicKey,
+    *,
+    max_unsigned: int | None = None,
+    genesis_hash: str | None = None,
+    allow_empty: bool = True,
+) -> VerifyResult:
+    """The end checks and the result, for a ledger join_chunks() found intact up to `state`."""
+    verifier = _Verifier(public_key, max_unsigned, genesis_hash, allow_empty, state)
+    try:
+        verifier._check_end(None)
+    except _Defect as defect:
+        return _outcome(verifier, defect)
+    return _outcome(verifier, None)
+
+
 def verify_stream(
     events: Iterable[Event],
     checkpoints: Iterable[Checkpoint],
@@ -266,19 +606,5 @@ def verify_stream(
     try:
         verifier.run(events, checkpoints)
     except _Defect as defect:
-        return VerifyResult(
-            ok=False,
-            message=defect.message,
-            first_bad_seq=defect.seq,
-            events_checked=verifier.events_checked,
-            checkpoints_checked=verifier.checkpoints_checked,
-            last_checkpoint=verifier.last_checkpoint,
-        )
-    return VerifyResult(
-        ok=True,
-        message=verifier.success_message(),
-        first_bad_seq=None,
-        events_checked=verifier.events_checked,
-        checkpoints_checked=verifier.checkpoints_checked,
-        last_checkpoint=verifier.last_checkpoint,
-    )
+        return _outcome(verifier, defect)
+    return _outcome(verifier, None)

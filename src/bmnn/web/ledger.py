@@ -12,38 +12,57 @@ files this module keeps there or in the data dir:
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
+import itertools
 import json
+import logging
 import os
 import secrets
-from collections.abc import Callable, Iterator
-from typing import Any
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Iterator
 
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from django.conf import settings
 from django.db import connection, transaction
 
 from bmnn import config
 from bmnn.ledger import (
     Checkpoint,
+    ChunkResult,
     Event,
     LedgerFormatError,
+    Resume,
     Signer,
     VerifyResult,
+    check_chunk,
+    checkpoint_from_row,
+    event_from_row,
+    finish,
     format_time,
     genesis,
+    join_chunks,
     next_event,
     parse_time,
     public_key_from_file,
-    verify_stream,
+    verify_rows,
 )
 from bmnn.ledger.files import write_once
 from bmnn.ledger.schema import CHECKPOINT_TABLE, EVENT_TABLE, TABLES
+
+logger = logging.getLogger(__name__)
 
 # One PostgreSQL advisory lock id for the whole ledger ("BMNNLEDG" in ASCII).
 _LOCK_ID = 0x424D4E4E4C454447
 _BATCH = 5000
 _EVENT_COLUMNS = "seq, at, actor, action, object, payload, prev_hash, hash"
 _CHECKPOINT_COLUMNS = "seq, event_hash, created_at, key_fingerprint, signature"
+# Below this many events a single pass is quicker than starting worker processes.
+_PARALLEL_MIN = 200_000
+_MAX_WORKERS = 8
 GENESIS_FILE = "ledger-genesis.sha256"
 LAST_VERIFY_FILE = "ledger-last-verify.json"
 
@@ -196,44 +215,27 @@ def _remembered_genesis() -> str | None:
 # ---------------------------------------------------------------------------- reading rows
 
 
-def _event_from_row(row: tuple) -> Event:
-    seq, at, actor, action, obj, payload, prev_hash, hash_ = row
-    if not isinstance(seq, int) or isinstance(seq, bool):
-        raise LedgerFormatError(f"số thứ tự không phải số nguyên: {seq!r}")
-    if not all(isinstance(value, str) for value in row[1:]):
-        raise LedgerFormatError("có trường không phải chuỗi ký tự", seq)
-    try:
-        moment = parse_time(at)
-    except LedgerFormatError as exc:
-        raise LedgerFormatError(str(exc), seq) from exc
-    return Event(seq, moment, actor, action, obj, payload, prev_hash, hash_)
-
-
-def _checkpoint_from_row(row: tuple) -> Checkpoint:
-    seq, event_hash, created_at, key_fingerprint, signature = row
-    if not isinstance(seq, int) or isinstance(seq, bool):
-        raise LedgerFormatError(f"số thứ tự không phải số nguyên: {seq!r}")
-    if not all(isinstance(value, str) for value in row[1:]):
-        raise LedgerFormatError("có trường không phải chuỗi ký tự", seq)
-    try:
-        moment = parse_time(created_at)
-    except LedgerFormatError as exc:
-        raise LedgerFormatError(str(exc), seq) from exc
-    return Checkpoint(seq, event_hash, moment, key_fingerprint, signature)
+# Kept under their old names: the row readers now live in the pure core.
+_event_from_row = event_from_row
+_checkpoint_from_row = checkpoint_from_row
 
 
 @contextlib.contextmanager
-def _stream(sql: str, convert: Callable[[tuple], Any]) -> Iterator[Iterator[Any]]:
-    """Rows of `sql`, converted, fetched in batches (a server-side cursor on PostgreSQL)."""
+def _batches(sql: str, params: list | None = None) -> Iterator[Iterator[list[tuple]]]:
+    """The raw rows of `sql` in lists of _BATCH (a server-side cursor on PostgreSQL)."""
     with connection.chunked_cursor() as cur:
-        cur.execute(sql)
+        cur.execute(sql, params)
 
-        def rows() -> Iterator[Any]:
+        def batches() -> Iterator[list[tuple]]:
             while batch := cur.fetchmany(_BATCH):
-                for row in batch:
-                    yield convert(row)
+                yield batch
 
-        yield rows()
+        yield batches()
+
+
+def _rows(batches: Iterator[list[tuple]]) -> Iterator[tuple]:
+    for batch in batches:
+        yield from batch
 
 
 # ---------------------------------------------------------------------------- verifying
@@ -276,6 +278,22 @@ def _verify(public_key_path: str | None) -> VerifyResult:
             )
         except ValueError as exc:
             return _failure(f"Tệp khóa ký trong thư mục dữ liệu bị hỏng: {exc}")
+    options = {"max_unsigned": _checkpoint_every(), "genesis_hash": _remembered_genesis()}
+    resume = None
+    ranges = _parallel_ranges()
+    if ranges is not None:
+        outcome = _verify_parallel(ranges, public_key, **options)
+        if isinstance(outcome, VerifyResult):
+            return outcome
+        # Not proven whole: go on in order from the last checkpoint proven (None: the start,
+        # whose query must also see rows no range query matches, such as seq <= 0).
+        resume = outcome if outcome is not None and outcome.last_seq > 0 else None
+    return _verify_in_order(public_key, resume, **options)
+
+
+def _verify_in_order(public_key, resume: Resume | None, **options) -> VerifyResult:
+    """One pass in seq order over both tables (from `resume` on, if given)."""
+    after, params = ("", None) if resume is None else (" WHERE seq > %s", [resume.last_seq])
     # PostgreSQL: a transaction lets the server-side cursors live without WITH HOLD
     # (which would copy the whole table). SQLite: no transaction, since ours begin IMMEDIATE
     # and would block every clerk for the length of the check.
@@ -286,21 +304,222 @@ def _verify(public_key_path: str | None) -> VerifyResult:
         # Checkpoints are queried first: any checkpoint seen then refers to an event that was
         # already committed, so the events query, started after, cannot miss it.
         checkpoints = stack.enter_context(
-            _stream(
-                f"SELECT {_CHECKPOINT_COLUMNS} FROM {CHECKPOINT_TABLE} ORDER BY seq",
-                _checkpoint_from_row,
+            _batches(
+                f"SELECT {_CHECKPOINT_COLUMNS} FROM {CHECKPOINT_TABLE}{after} ORDER BY seq",
+                params,
             )
         )
         events = stack.enter_context(
-            _stream(f"SELECT {_EVENT_COLUMNS} FROM {EVENT_TABLE} ORDER BY seq", _event_from_row)
+            _batches(f"SELECT {_EVENT_COLUMNS} FROM {EVENT_TABLE}{after} ORDER BY seq", params)
         )
-        return verify_stream(
-            events,
-            checkpoints,
+        return verify_rows(events, _rows(checkpoints), public_key, resume=resume, **options)
+
+
+# ------------------------------------------------------------------ verifying in parallel
+#
+# Each process reads one range of seq through its own connection and checks it with
+# bmnn.ledger.check_chunk; join_chunks keeps a range's verdict only when it provably equals
+# what a single pass would find, else the single pass goes on from the last checkpoint
+# proven. Other connections see committed rows only, hence no parallel pass inside a
+# transaction, nor on an in-memory SQLite database.
+
+
+def _verify_workers() -> int:
+    workers = getattr(settings, "BMNN_LEDGER_VERIFY_WORKERS", None)
+    if workers is None:
+        workers = min(os.cpu_count() or 1, _MAX_WORKERS)
+    return int(workers)
+
+
+def _parallel_ranges() -> list[tuple[int | None, int | None]] | None:
+    """The ranges of seq to check at once, [lo, hi) with open ends; None: one pass."""
+    workers = _verify_workers()
+    if workers < 2 or connection.in_atomic_block or _raw_database() is None:
+        return None
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT MAX(seq) FROM {EVENT_TABLE}")
+        (head,) = cur.fetchone()
+        if type(head) is not int:
+            return None  # empty, or a damaged seq the single pass will name
+        if head < int(getattr(settings, "BMNN_LEDGER_VERIFY_PARALLEL_MIN", _PARALLEL_MIN)):
+            return None
+        # A NULL seq sorts before (SQLite) or after (PostgreSQL) every number and no range
+        # matches it: leave such a ledger to the single pass.
+        for table in TABLES:
+            cur.execute(f"SELECT COUNT(*) FROM {table} WHERE seq IS NULL")
+            if cur.fetchone()[0]:
+                return None
+    cuts = sorted({1 + k * head // workers for k in range(1, workers)} - {1})
+    bounds: list[int | None] = [None, *cuts, None]
+    return list(itertools.pairwise(bounds))
+
+
+def _raw_database() -> dict | None:
+    """How another process reaches this database (picklable); None if it cannot."""
+    db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        if connection.is_in_memory_db():
+            return None
+        return {"vendor": "sqlite", "path": str(db["NAME"])}
+    if connection.vendor == "postgresql":
+        params = {
+            "dbname": db["NAME"],
+            "user": db["USER"],
+            "password": db["PASSWORD"],
+            "host": db["HOST"],
+            "port": db["PORT"],
+        }
+        return {"vendor": "postgresql", "params": {k: v for k, v in params.items() if v}}
+    return None
+
+
+def _verify_parallel(
+    ranges: list[tuple[int | None, int | None]], public_key: Ed25519PublicKey, **options
+) -> VerifyResult | Resume | None:
+    """The result if every range joins; else where the single pass must go on from (None:
+    from the start, e.g. when a worker could not run)."""
+    raw_key = public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    jobs = [
+        {
+            "db": _raw_database(),
+            "key": raw_key.hex(),
+            "lo": lo,
+            "hi": hi,
+            "genesis_hash": options["genesis_hash"],
+            "path": sys.path,
+        }
+        for lo, hi in ranges
+    ]
+    workers: list[subprocess.Popen] = []
+    try:
+        # Plain child interpreters rather than multiprocessing: nothing of this process (its
+        # open connection, its __main__) is inherited or re-run. The job, which may hold the
+        # database password, goes through a pipe, not the command line.
+        for job in jobs[1:]:
+            worker = subprocess.Popen(  # noqa: S603 - this interpreter, our own code
+                [sys.executable, "-c", _WORKER],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+            )
+            workers.append(worker)
+            worker.stdin.write(json.dumps(job).encode("utf-8"))
+            worker.stdin.close()
+        chunks = [_check_range(jobs[0])]  # this process takes the first range meanwhile
+        for worker in workers:
+            output = worker.stdout.read()
+            if worker.wait() != 0:
+                raise LedgerError(f"tiến trình kiểm tra trả mã {worker.returncode}")
+            chunks.append(_chunk_from_json(json.loads(output)))
+    except Exception:  # any failure of the parallel pass: the single pass decides
+        logger.warning(
+            "Kiểm tra song song sổ nhật ký không chạy được; kiểm tra tuần tự.", exc_info=True
+        )
+        return None
+    finally:
+        for worker in workers:
+            if worker.poll() is None:
+                worker.kill()
+                worker.wait()
+            worker.stdout.close()
+    state, whole = join_chunks(chunks)
+    if whole:
+        return finish(state, public_key, **options)
+    return state
+
+
+_WORKER = (
+    "import json, sys; job = json.load(sys.stdin); sys.path[:0] = job['path']; "
+    "from bmnn.web.ledger import _worker_main; _worker_main(job)"
+)
+
+
+def _worker_main(job: dict) -> None:
+    """Entry point of a worker interpreter: check one range, print the result as JSON."""
+    chunk = _check_range(job)
+    sys.stdout.write(json.dumps(_chunk_to_json(chunk)))
+    sys.stdout.flush()
+
+
+def _checkpoint_row(cp: Checkpoint | None) -> list | None:
+    if cp is None:
+        return None
+    return [cp.seq, cp.event_hash, format_time(cp.created_at), cp.key_fingerprint, cp.signature]
+
+
+def _chunk_to_json(chunk: ChunkResult) -> dict:
+    data = dataclasses.asdict(chunk)  # datetimes inside: the checkpoints are redone below
+    data["last_checkpoint"] = _checkpoint_row(chunk.last_checkpoint)
+    if chunk.restart is not None:
+        point, events, checkpoints = chunk.restart
+        data["restart"] = [_checkpoint_row(point), events, checkpoints]
+    return data
+
+
+def _chunk_from_json(data: dict) -> ChunkResult:
+    # The checkpoints were read and checked by the worker, so their rows parse back as they
+    # were (format_time(parse_time(text)) == text for every canonical time).
+    last = data["last_checkpoint"]
+    restart = data["restart"]
+    return ChunkResult(
+        **{
+            **data,
+            "last_checkpoint": None if last is None else checkpoint_from_row(tuple(last)),
+            "restart": None
+            if restart is None
+            else (checkpoint_from_row(tuple(restart[0])), restart[1], restart[2]),
+        }
+    )
+
+
+def _check_range(job: dict) -> ChunkResult:
+    """Check the events and checkpoints with lo <= seq < hi, through a new connection."""
+    public_key = Ed25519PublicKey.from_public_bytes(bytes.fromhex(job["key"]))
+    lo, hi = job["lo"], job["hi"]
+    with _raw_cursors(job["db"]) as (checkpoints, events, mark):
+        clauses, params = [], []
+        if lo is not None:
+            clauses.append(f"seq >= {mark}")
+            params.append(lo)
+        if hi is not None:
+            clauses.append(f"seq < {mark}")
+            params.append(hi)
+        where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+        # Checkpoints first, as in the single pass (see _verify_in_order).
+        checkpoints.execute(
+            f"SELECT {_CHECKPOINT_COLUMNS} FROM {CHECKPOINT_TABLE}{where} ORDER BY seq", params
+        )
+        events.execute(f"SELECT {_EVENT_COLUMNS} FROM {EVENT_TABLE}{where} ORDER BY seq", params)
+        return check_chunk(
+            _fetched(events),
+            _rows(_fetched(checkpoints)),
             public_key,
-            max_unsigned=_checkpoint_every(),
-            genesis_hash=_remembered_genesis(),
+            first_seq=1 if lo is None else lo,
+            genesis_hash=job["genesis_hash"],
         )
+
+
+def _fetched(cur) -> Iterator[list[tuple]]:
+    while batch := cur.fetchmany(_BATCH):
+        yield batch
+
+
+@contextlib.contextmanager
+def _raw_cursors(db: dict):
+    """Two cursors (checkpoints, events) and the parameter mark, on a new connection."""
+    if db["vendor"] == "sqlite":
+        # Reads only; in WAL mode they neither wait for nor block the clerks' writes.
+        conn = sqlite3.connect(db["path"], timeout=20)
+        try:
+            yield conn.cursor(), conn.cursor(), "?"
+        finally:
+            conn.close()
+        return
+    import psycopg
+
+    with psycopg.connect(**db["params"]) as conn:
+        conn.read_only = True
+        # Named cursors live on the server and hand rows over in batches (one transaction).
+        yield conn.cursor(name="bmnn_verify_checkpoints"), conn.cursor(name="bmnn_verify"), "%s"
 
 
 def _head_seq() -> int:
