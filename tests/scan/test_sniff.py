@@ -85,3 +85,11 @@ def test_pdf_images_rtf_mail_html_text():
 def test_binary_garbage_is_unknown_and_ole_without_streams_is_ole():
     assert sniff(b"\x00\x01\x02\x03" * 100, "a.docx") == "unknown"
     assert sniff(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600, "a.doc") in {"doc", "ole"}
+
+
+def test_a_stored_zip_whose_first_member_is_a_pdf_is_a_zip():
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_STORED) as z:
+        z.writestr("mat.pdf", _pdf())
+        z.writestr("sach.pdf", _pdf())
+    assert sniff(out.getvalue(), "a.pdf") == "zip"

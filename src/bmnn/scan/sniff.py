@@ -46,12 +46,14 @@ _MAIL_HEADERS = (
 
 def sniff(data: bytes, name: str = "") -> str:
     head = data[:4096]
-    if head.startswith(b"%PDF-") or b"%PDF-" in head[:1024]:
-        return "pdf"
+    # Container headers at offset 0 first: an uncompressed zip whose first member is a PDF
+    # holds "%PDF-" near its start, and reading it as one PDF would hide its other members.
     if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
         return _zip_kind(data)
     if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
         return _ole_kind(data)
+    if head.startswith(b"%PDF-") or b"%PDF-" in head[:1024]:
+        return "pdf"
     for magic, kind in _IMAGE_MAGIC:
         if head.startswith(magic):
             return kind
