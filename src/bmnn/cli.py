@@ -14,6 +14,7 @@ import typer
 from bmnn.catalogue.cli import app as catalogue_app
 from bmnn.registry.cli import app as registry_app
 from bmnn.rules.cli import app as rules_app
+from bmnn.scan.cli import app as scan_app
 
 app = typer.Typer(
     help="BMNN — bảo vệ bí mật nhà nước.",
@@ -24,6 +25,7 @@ app = typer.Typer(
 app.add_typer(rules_app, name="rules")
 app.add_typer(catalogue_app, name="catalogue")
 app.add_typer(registry_app, name="registry")
+app.add_typer(scan_app, name="scan")
 
 
 def _django() -> None:
