@@ -73,21 +73,22 @@ PY
   echo "postgresql://postgres:bmnn-test@127.0.0.1:5432/test"
 }
 
-# What the content scanner runs: OCR with the Vietnamese model, legacy Word and Excel readers.
-SCAN_PACKAGES=(tesseract-ocr tesseract-ocr-vie antiword catdoc)
+# What runs at run time: the scanner's OCR with the Vietnamese model and legacy Word/Excel
+# readers; fonts with Vietnamese glyphs for the auditor's PDF reports.
+RUNTIME_PACKAGES=(tesseract-ocr tesseract-ocr-vie antiword catdoc fonts-croscore)
 
 cmd=${1:-}
 case "$cmd" in
   run)
-    apt_install "${SCAN_PACKAGES[@]}"
+    apt_install "${RUNTIME_PACKAGES[@]}"
     setup_python run
     export BMNN_DATA_DIR=${BMNN_DATA_DIR:-$PWD/var}
     exec .venv/bin/bmnn serve --demo --port "${BMNN_PORT:-8000}"
     ;;
   test)
     shift
-    # chromium + fonts for the UI tests; LibreOffice makes the legacy .doc/.xls/.ppt fixtures.
-    apt_install "${SCAN_PACKAGES[@]}" chromium fonts-croscore \
+    # chromium for the UI tests; LibreOffice makes the legacy .doc/.xls/.ppt fixtures.
+    apt_install "${RUNTIME_PACKAGES[@]}" chromium \
       libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui
     setup_python test
     say "Kiểm tra mã (ruff)"
