@@ -22,6 +22,7 @@ import dataclasses
 import os
 import pkgutil
 import queue
+import re
 import stat
 import threading
 import time
@@ -179,7 +180,10 @@ def _worker_main(conn, config: ScanConfig) -> None:
             return
         if task is None:
             return
-        _Task(conn).run(task)
+        kind, display, payload = task
+        del task  # the bytes of a scan_bytes task must not outlive their scan (see _Task)
+        _Task(conn).run(kind, display, [payload])
+        del payload
         conn.send(("done",))
 
 
@@ -191,22 +195,28 @@ class _Budget:
 
 
 class _Task:
+    """One top-level file and its members, depth first.
+
+    A file's bytes travel down the calls in a one-item list (`held`) that the callee empties:
+    a plain argument would keep a reference in every caller's frame, so a container's bytes,
+    and every member already extracted, would stay in memory while its members are scanned.
+    """
+
     def __init__(self, conn) -> None:
         self.conn = conn
         self.next_id = 0
 
-    def run(self, task) -> None:
-        kind, display, payload = task
+    def run(self, kind: str, display: str, held: list) -> None:
         state = _STATE
         assert state is not None
         budget = _Budget(state.config.limits.max_unpacked_bytes)
         if kind == "path":
-            self.scan(display, b"", depth=0, budget=budget, read_from=payload)
+            self.scan(display, [], depth=0, budget=budget, read_from=held.pop())
         else:
-            self.scan(display, payload, depth=0, budget=budget)
+            self.scan(display, held, depth=0, budget=budget)
 
     def scan(
-        self, display, data, *, depth, budget, name=None, read_from=None, error=None
+        self, display, held, *, depth, budget, name=None, read_from=None, error=None
     ) -> FileResult:
         """Scan one file or member; `name` is its own name (the member's path inside its
         container), which the sniffer and the extension check use."""
@@ -216,11 +226,12 @@ class _Task:
         started = time.monotonic()
         try:
             if error is not None:
+                held.clear()
                 raise error
             if read_from is not None:
-                data = _read_file(read_from, _STATE.config.limits.max_file_bytes)
+                held = [_read_file(read_from, _STATE.config.limits.max_file_bytes)]
             name = os.path.basename(display) if name is None else name
-            result = self.scan_content(display, name, data, started, depth, budget)
+            result = self.scan_content(display, name, held, started, depth, budget)
         except ScanError as exc:
             result = FileResult(display, "error", error=exc.reason)
         except MemoryError:
@@ -235,12 +246,13 @@ class _Task:
         self.conn.send(("result", file_id, result))
         return result
 
-    def scan_content(self, display, name, data, started, depth, budget) -> FileResult:
+    def scan_content(self, display, name, held, started, depth, budget) -> FileResult:
         from bmnn.scan import detect, sniff
         from bmnn.scan.extract import Context, extractor_for
 
         state = _STATE
         limits = state.config.limits
+        data = held.pop()
         if len(data) > limits.max_file_bytes:
             raise LimitExceeded(_size_reason(len(data), limits.max_file_bytes))
         kind = sniff.sniff(data, name)
@@ -277,34 +289,45 @@ class _Task:
             raise LimitExceeded(
                 f"Quá nhiều tệp bên trong ({len(members):,}, giới hạn {limits.max_members:,})."
             )
+        # Every member is in memory from now until it is scanned, so all of them are charged
+        # to the budget now, before the first is scanned: a nested container then gets only
+        # what is really left, and what is held at once never exceeds max_unpacked_bytes.
+        problems: list[ScanError | None] = []
+        for member in members:
+            if depth + 1 > limits.max_depth:
+                problems.append(
+                    LimitExceeded(
+                        f"Tệp lồng nhau quá sâu (quá {limits.max_depth} cấp tệp nén/đính kèm)."
+                    )
+                )
+                continue
+            budget.left -= len(member.data)
+            problems.append(
+                LimitExceeded(
+                    "Tổng dung lượng giải nén vượt giới hạn "
+                    f"({limits.max_unpacked_bytes // MB} MB) — có thể là bom nén."
+                )
+                if budget.left < 0
+                else None
+            )
         children = []
         members.reverse()  # pop() from the end releases each member's bytes once scanned
+        problems.reverse()
         while members:
             member = members.pop()
-            child_name = f"{display}!{member.name}"
-            problem = None
-            if depth + 1 > limits.max_depth:
-                problem = LimitExceeded(
-                    f"Tệp lồng nhau quá sâu (quá {limits.max_depth} cấp tệp nén/đính kèm)."
-                )
-            else:
-                budget.left -= len(member.data)
-                if budget.left < 0:
-                    problem = LimitExceeded(
-                        "Tổng dung lượng giải nén vượt giới hạn "
-                        f"({limits.max_unpacked_bytes // MB} MB) — có thể là bom nén."
-                    )
+            child_name, child_own = f"{display}!{member.name}", member.name
+            held = [member.data]
+            del member
             children.append(
                 self.scan(
                     child_name,
-                    member.data,
+                    held,
                     depth=depth + 1,
                     budget=budget,
-                    name=member.name,
-                    error=problem,
+                    name=child_own,
+                    error=problems.pop(),
                 )
             )
-            del member
         return aggregate(result, children)
 
 
@@ -321,10 +344,20 @@ def aggregate(result: FileResult, children: Iterable[FileResult]) -> FileResult:
     result.score = max([result.score, *(child.score for child in children)])
     if result.verdict == "error" and result.error is None:
         failed = [child for child in children if child.verdict == "error"]
-        result.error = (
-            f"{len(failed)} tệp bên trong không đọc được, ví dụ {failed[0].path}: {failed[0].error}"
+        # A failed member that is itself a container already names the file at the bottom:
+        # name that one, so ten levels of nesting give one reason, not ten copies of it.
+        inner = _INNER_FAILED.match(failed[0].error or "")
+        example = (
+            (failed[0].error or "")[inner.end() :]
+            if inner
+            else f"{failed[0].path}: {failed[0].error}"
         )
+        result.error = f"{len(failed)} tệp bên trong không đọc được, ví dụ {example}"
     return result
+
+
+# How aggregate() words a container whose members failed (the prefix of its reason).
+_INNER_FAILED = re.compile(r"\d+ tệp bên trong không đọc được, ví dụ ")
 
 
 def _read_file(path: str, limit: int) -> bytes:
@@ -342,16 +375,17 @@ def _read_file(path: str, limit: int) -> bytes:
         # The size is checked before reading: a 2 GB file must not be loaded to learn it is big.
         if st.st_size > limit:
             raise LimitExceeded(_size_reason(st.st_size, limit))
-        chunks, total = [], 0
-        while True:
-            chunk = os.read(fd, min(16 * MB, limit + 1 - total))
-            if not chunk:
-                break
+        # One read of the whole size into one buffer: reading in chunks and joining them
+        # holds the file twice, and a file near max_file_bytes would not fit the worker's
+        # memory cap. More reads only when that one was short or the file grew meanwhile.
+        chunks = [os.read(fd, st.st_size + 1)]
+        total = len(chunks[0])
+        while total <= limit and (chunk := os.read(fd, min(16 * MB, limit + 1 - total))):
             chunks.append(chunk)
             total += len(chunk)
-            if total > limit:  # the file grew while being read
-                raise LimitExceeded(_size_reason(total, limit))
-        return b"".join(chunks)
+        if total > limit:  # the file grew while being read
+            raise LimitExceeded(_size_reason(total, limit))
+        return chunks[0] if len(chunks) == 1 else b"".join(chunks)
     except OSError as exc:
         raise ScanError(f"Không đọc được tệp: {exc.strerror}.") from exc
     finally:

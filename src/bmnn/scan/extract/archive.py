@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import itertools
 import struct
 import unicodedata
 import zipfile
@@ -158,9 +159,13 @@ def _local_data_start(data: bytes, info: zipfile.ZipInfo, name: str) -> int:
     return off + 30 + n + m
 
 
-def _inflate(raw: bytes, declared: int, allowed: int, name: str, ctx: Context) -> bytes:
-    """Deflate output, never more than declared + 1 bytes and never more than `allowed`."""
-    out = bytearray()
+def _inflate(raw: memoryview, declared: int, allowed: int, name: str, ctx: Context) -> bytes:
+    """Deflate output, never more than declared + 1 bytes and never more than `allowed`.
+
+    The output grows in a BytesIO, whose getvalue() hands over its buffer without a copy: a
+    bytearray turned into bytes at the end would hold the member twice, and every member of
+    an archive is held at once until the engine scans them."""
+    out = io.BytesIO()
     d = zlib.decompressobj(-15)
     cap = min(declared, allowed)
     pos = 0
@@ -174,18 +179,19 @@ def _inflate(raw: bytes, declared: int, allowed: int, name: str, ctx: Context) -
             pos += len(pending)
         try:
             # max_length is never 0 here (0 would mean "no limit" to zlib)
-            piece = d.decompress(pending, cap + 1 - len(out))
+            piece = d.decompress(pending, cap + 1 - out.tell())
         except zlib.error as exc:
             raise ScanError(f"Tệp nén hỏng: không giải nén được {name!r} ({exc}).") from exc
         pending = d.unconsumed_tail
-        out += piece
-        if len(out) > cap:
+        out.write(piece)
+        del piece
+        if out.tell() > cap:
             _over(name, declared, allowed, ctx)
         if d.eof:
             break
     if not d.eof:
         raise ScanError(f"Tệp nén hỏng hoặc bị cắt cụt: dữ liệu của {name!r} không trọn vẹn.")
-    return bytes(out)
+    return out.getvalue()
 
 
 def _over(name: str, declared: int, allowed: int, ctx: Context) -> None:
@@ -206,13 +212,14 @@ def _read_member(
     declared = info.file_size
     if info.compress_type in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
         start = _local_data_start(data, info, name)
-        raw = data[start : start + info.compress_size]
+        # A view, not a slice: slicing bytes copies them.
+        raw = memoryview(data)[start : start + info.compress_size]
         if len(raw) < info.compress_size:
             raise ScanError(f"Tệp nén bị cắt cụt: thiếu dữ liệu của {name!r}.")
         if info.compress_type == zipfile.ZIP_STORED:
-            out = raw
-            if len(out) > min(declared, allowed):
+            if len(raw) > min(declared, allowed):
                 _over(name, declared, allowed, ctx)
+            out = bytes(raw)
         else:
             out = _inflate(raw, declared, allowed, name, ctx)
         if len(out) != declared:
@@ -241,6 +248,22 @@ def _read_member(
     return bytes(out)
 
 
+def _check_no_overlap(data: bytes, todo: list[tuple[zipfile.ZipInfo, str]]) -> None:
+    """Refuse members whose records share bytes: no tool writes that, and it is how a small
+    zip makes many members out of one compressed kernel (the overlapping-files zip bomb)."""
+    spans = []
+    for info, name in todo:
+        start = _local_data_start(data, info, name)
+        spans.append((info.header_offset, start + info.compress_size, name))
+    spans.sort()
+    for (_, end, first), (begin, _, second) in itertools.pairwise(spans):
+        if begin < end:
+            raise LimitExceeded(
+                f"Tệp nén có tệp thành phần chồng lên nhau ({first!r} và {second!r}): "
+                "cấu trúc của bom nén, không đọc."
+            )
+
+
 @register("zip")
 def extract(data: bytes, ctx: Context) -> Document:
     limits = ctx.limits
@@ -265,7 +288,7 @@ def extract(data: bytes, ctx: Context) -> Document:
                 continue
             if info.flag_bits & 0x41:
                 raise ScanError(f"Tệp thành phần {name!r} bị mã hóa bằng mật khẩu: không đọc được.")
-            budget.check_size(name, info.file_size)
+            # The ratio first: it is the bomb's own signature, the sizes only its effect.
             if info.file_size > _RATIO_FLOOR and info.file_size > limits.max_ratio * max(
                 info.compress_size, 1
             ):
@@ -274,6 +297,7 @@ def extract(data: bytes, ctx: Context) -> Document:
                     f"({info.file_size // max(info.compress_size, 1)}:1, giới hạn "
                     f"{limits.max_ratio}:1): nghi bom nén."
                 )
+            budget.check_size(name, info.file_size)
             declared_total += info.file_size
             if declared_total > limits.max_unpacked_bytes:
                 raise LimitExceeded(
@@ -281,6 +305,7 @@ def extract(data: bytes, ctx: Context) -> Document:
                     f"{_mb(limits.max_unpacked_bytes)}: nghi bom nén."
                 )
             todo.append((info, name.rstrip("/") or name))
+        _check_no_overlap(data, todo)
         doc = Document()
         if z.comment:
             doc.blocks.append(

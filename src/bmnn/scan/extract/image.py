@@ -59,9 +59,13 @@ def extract(data: bytes, ctx: Context) -> Document:
                             f"Ảnh {width}×{height} điểm vượt giới hạn {limits.max_pixels} điểm ảnh."
                         )
                     img.load()
-                    page = ImageOps.exif_transpose(img) if index == 0 else img.copy()
+                    if index == 0:
+                        # In place: a copy would hold a second decoded image (3 bytes a
+                        # pixel) for nothing when, as usual, there is no rotation to apply.
+                        ImageOps.exif_transpose(img, in_place=True)
                     location = f"trang {index + 1}" if frames > 1 else "ảnh"
-                    doc.blocks.extend(ocr.run_ocr(ctx, page, location))
+                    # OCR is done with this frame before the next seek replaces it.
+                    doc.blocks.extend(ocr.run_ocr(ctx, img, location))
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise LimitExceeded(
             f"Ảnh vượt giới hạn {limits.max_pixels} điểm ảnh (nghi là ảnh bom giải nén)."

@@ -33,6 +33,7 @@ from bmnn.scan.model import Block, Document, LimitExceeded, ScanError
 
 _MAX_MIME_DEPTH = 64  # multipart inside multipart; real mail has 3–5 levels
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0\u200b]+")
+_SURROGATES = re.compile("[\ud800-\udfff]")
 
 
 # ---------------------------------------------------------------------------- text helpers
@@ -52,6 +53,19 @@ def _decode(raw: bytes, charset: str | None) -> str:
         return raw.decode("cp1258", errors="replace")
 
 
+def _unescape(text: str) -> str:
+    """Text the email package left as 8-bit bytes in surrogate escapes (a preamble, a header, a
+    multipart whose boundary is broken) decoded like a body: left escaped, a mark in it would
+    not match ("TUY\\udce1\\udcbb\\udc86T"), and a lone surrogate is no character at all."""
+    if not _SURROGATES.search(text):
+        return text
+    try:
+        raw = text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:  # a surrogate that is no escaped byte: drop what cannot be
+        return text.encode("utf-8", "replace").decode("utf-8")
+    return _decode(raw, None)
+
+
 class _Text:
     """Blocks of one mail, within Limits.max_text_chars."""
 
@@ -61,7 +75,7 @@ class _Text:
         self.chars = 0
 
     def add(self, text: str, location: str, part: str = "body", alone: bool = False) -> None:
-        text = text.strip()
+        text = _unescape(text).strip()
         if not text:
             return
         self.chars += len(text)
@@ -75,7 +89,7 @@ class _Text:
         """An HTML body through the html extractor, which keeps bold, colour and boxes.
         Text already decoded from the mail's charset goes in as UTF-8 with a BOM, which the
         extractor prefers to whatever <meta charset> the body still declares."""
-        data = b"\xef\xbb\xbf" + html.encode("utf-8") if isinstance(html, str) else html
+        data = html if isinstance(html, bytes) else b"\xef\xbb\xbf" + _unescape(html).encode()
         for block in extract_html(data, self.ctx).blocks:
             text = block.text.lstrip("\ufeff")
             if text.strip():
