@@ -215,7 +215,8 @@ _PAIR = [Matcher(*_ARGS, reach=40, backend=b) for b in BACKENDS]
 @settings(max_examples=200, deadline=None)
 @given(
     st.lists(
-        st.sampled_from(["mật", "MẬT", " ", "\n", "x" * 30, "tuyệt mật", "ab", "Đ", "İ"]),
+        # "\ud83d": a lone surrogate half (an extractor's broken emoji) must not shift offsets.
+        st.sampled_from(["mật", "MẬT", " ", "\n", "x" * 30, "tuyệt mật", "ab", "Đ", "İ", "\ud83d"]),
         max_size=25,
     ).map("".join)
 )

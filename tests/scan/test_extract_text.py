@@ -85,6 +85,13 @@ def test_rtf_code_pages_and_binary_data():
     assert "sau" in blocks
 
 
+def test_rtf_surrogate_halves_are_paired_and_lone_ones_dropped():
+    # \u-10179 \u-8704 is U+1F600 written as its two UTF-16 halves; \u-10179 alone is half
+    # of nothing, and left in it would shift the matcher's offsets.
+    data = rb"{\rtf1\ansi c\u-10179?\u-8704?x\par l\u-10179?o\par}"
+    assert set(by_text(run("rtf", data))) == {"c\U0001f600x", "lo"}
+
+
 @pytest.mark.parametrize(
     "data",
     [

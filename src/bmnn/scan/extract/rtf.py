@@ -96,6 +96,7 @@ class _Reader:
         self.data = data
         self.ctx = ctx
         self.sink = Sink(ctx)
+        self.high_surrogate: int | None = None
         self.ansi = "cp1252"
         self.default_font = 0
         self.fonts: dict[int, list] = {}  # number → [name, code page]
@@ -159,6 +160,21 @@ class _Reader:
         color = self.colors[st.color] if 0 < st.color < len(self.colors) else ""
         key = f"{part}|{int(st.boxed)}"
         self.paragraphs.setdefault(key, []).append(Run(text, name, st.bold, color))
+
+    def _unicode(self, n: int) -> str:
+        """\\uN as text. RTF writes characters beyond the BMP (emoji) as two UTF-16 halves;
+        they are paired here, and a lone half is dropped: left in, it would shift every offset
+        the matcher maps back from UTF-8."""
+        if not -32768 <= n <= 65535:
+            return ""
+        cp = n + 65536 if n < 0 else n
+        if 0xD800 <= cp < 0xDC00:
+            self.high_surrogate = cp
+            return ""
+        high, self.high_surrogate = self.high_surrogate, None
+        if 0xDC00 <= cp < 0xE000:
+            return chr(0x10000 + ((high - 0xD800) << 10) + (cp - 0xDC00)) if high else ""
+        return chr(cp)
 
     def _end_paragraph(self, key: str | None = None) -> None:
         keys = [key] if key else list(self.paragraphs)
@@ -318,7 +334,7 @@ class _Reader:
             self.rgb[("red", "green", "blue").index(w)] = max(0, min(n or 0, 255))
             return 0
         if w == "u" and n is not None:
-            self._text(chr(n + 65536 if n < 0 else n) if -32768 <= n <= 65535 else "", st)
+            self._text(self._unicode(n), st)
             return st.uc
         if w == "uc":
             st.uc = max(0, min(n or 0, 16))
