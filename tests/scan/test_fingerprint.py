@@ -206,13 +206,6 @@ def test_command_warns_about_short_documents(tmp_path):
     assert "short.txt" in result.output and "50" in result.output
 
 
-def test_from_registry_has_nothing_to_read(tmp_path):
-    result = CliRunner().invoke(app, ["--out", str(tmp_path / "p"), "--from-registry"])
-    assert result.exit_code == 2
-    assert "--from-registry" in result.output and "chưa lưu" in result.output
-    assert not (tmp_path / "p").exists()
-
-
 def test_legacy_encoded_copy_matches_through_the_blocks():
     """A copy typed in TCVN3 (.VnTime) matches once its blocks are decoded (document_text):
     the raw TCVN3 characters alone would not."""

@@ -10,8 +10,8 @@ Fail closed: a file that cannot be read, or has no level, means the pack would s
 a secret, so nothing is written and the exit code is 2. A document under 50 words adds no
 fingerprint; it is named in a warning.
 
-`--from-registry`: the registry stores the particulars of electronic documents, not their
-files or text, so there is nothing to read yet; the option says so and exits 2.
+The registry (bmnn.registry) stores the particulars of electronic documents, not their files
+or text, so there is no registry source yet: export the documents to a folder on the secret LAN.
 
 `--index-out FILE` writes, beside the pack and never in it, a CSV mapping each pack number
 (#1, #2, …) to the file it came from: keep it on the secret network to trace a finding back.
@@ -36,12 +36,6 @@ from bmnn.scan.model import LimitExceeded, ScanError, highest_level
 
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
 
-REGISTRY_NOTHING = (
-    "--from-registry: sổ đăng ký hiện chỉ lưu thông tin quản lý của văn bản điện tử (số, ký "
-    "hiệu, độ mật, nơi nhận…), chưa lưu tệp hay nội dung văn bản, nên không có gì để lấy dấu "
-    "vân tay. Hãy xuất các văn bản mật ra một thư mục trên máy mạng nội bộ và chạy "
-    "`bmnn scan fingerprint --out GÓI THƯ_MỤC`."
-)
 _LEVELS = tuple(LEVEL_NAMES)
 # Optional: --from-registry takes no folder.
 _FOLDERS = typer.Argument(None, help="Thư mục (hoặc tệp) chứa tài liệu mật.")
@@ -115,9 +109,6 @@ def _fail(message: str) -> typer.Exit:
 def fingerprint(
     folders: list[str] = _FOLDERS,
     out: str = typer.Option(..., "--out", help="Tệp gói dấu vân tay sẽ tạo."),
-    from_registry: bool = typer.Option(
-        False, "--from-registry", help="Lấy văn bản điện tử từ sổ đăng ký (chưa có, xem mô tả)."
-    ),
     level: str = typer.Option(
         None,
         "--level",
@@ -139,8 +130,6 @@ def fingerprint(
         raise _fail("--format phải là text hoặc jsonl.")
     if level is not None and level not in _LEVELS:
         raise _fail(f"--level phải là một trong: {', '.join(_LEVELS)}.")
-    if from_registry:
-        raise _fail(REGISTRY_NOTHING)
     if not folders:
         raise _fail("Hãy chỉ ra ít nhất một thư mục tài liệu mật.")
 
