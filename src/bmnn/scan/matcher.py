@@ -92,21 +92,25 @@ def _fold_table(keys: Iterable[str]) -> tuple[bytes, set[str]]:
     return bytes(root(x) for x in range(256)), odd
 
 
-def _byte_pattern(key: str, table: bytes, odd: set[str]) -> str:
-    """A Hyperscan byte-mode pattern for a key over text mapped by `table`: the key's own bytes
-    through the table, and an alternation only for the rare characters in `odd`."""
+_HEX = [f"\\x{b:02x}" for b in range(256)]
+
+
+def _byte_patterns(keys: list[str], table: bytes, odd: set[str]) -> list[bytes]:
+    """Hyperscan byte-mode patterns for keys over text mapped by `table`: each key's own bytes
+    through the table, and an alternation only for the rare characters in `odd`. Each distinct
+    character is escaped once (2,000 keys share a few dozen letters)."""
 
     def esc(v: str) -> str:
-        return "".join(f"\\x{b:02x}" for b in v.encode("utf-8", "surrogatepass").translate(table))
+        return "".join(_HEX[b] for b in v.encode("utf-8", "surrogatepass").translate(table))
 
-    out = []
-    for c in key:
-        if c not in odd:
-            out.append(esc(c))
-            continue
-        alts = sorted({esc(v) for v in _forms(c)})
-        out.append(alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")")
-    return "".join(out)
+    memo: dict[str, str] = {}
+    for c in {ch for key in keys for ch in key}:
+        if c in odd:
+            alts = sorted({esc(v) for v in _forms(c)})
+            memo[c] = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+        else:
+            memo[c] = esc(c)
+    return ["".join(memo[c] for c in key).encode("ascii") for key in keys]
 
 
 def _same(span: str, key: str) -> bool:
@@ -182,8 +186,9 @@ class Matcher:
         if not self.keys:
             return
         if self.backend == "hyperscan":
-            self._fold, odd = _fold_table(k for k, _n, _ids in self._groups)
-            exprs = [_byte_pattern(k, self._fold, odd).encode() for k, _n, _ids in self._groups]
+            keys = [k for k, _n, _ids in self._groups]
+            self._fold, odd = _fold_table(keys)
+            exprs = _byte_patterns(keys, self._fold, odd)
             self._db = _hs.Database(mode=_hs.HS_MODE_BLOCK)
             self._db.compile(
                 expressions=exprs,
