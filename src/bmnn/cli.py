@@ -12,6 +12,7 @@ import sys
 import typer
 
 from bmnn.catalogue.cli import app as catalogue_app
+from bmnn.hostaudit.cli import app as audit_app
 from bmnn.registry.cli import app as registry_app
 from bmnn.rules.cli import app as rules_app
 from bmnn.scan.cli import app as scan_app
@@ -26,6 +27,7 @@ app.add_typer(rules_app, name="rules")
 app.add_typer(catalogue_app, name="catalogue")
 app.add_typer(registry_app, name="registry")
 app.add_typer(scan_app, name="scan")
+app.add_typer(audit_app, name="audit")
 
 
 def _django() -> None:
