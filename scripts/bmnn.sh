@@ -87,8 +87,9 @@ case "$cmd" in
     ;;
   test)
     shift
-    # chromium for the UI tests; LibreOffice makes the legacy .doc/.xls/.ppt fixtures.
-    apt_install "${RUNTIME_PACKAGES[@]}" chromium \
+    # chromium for the UI tests; LibreOffice makes the legacy .doc/.xls/.ppt fixtures; hivexsh
+    # cross-checks the registry hives the auditor tests write.
+    apt_install "${RUNTIME_PACKAGES[@]}" chromium libhivex-bin \
       libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui
     setup_python test
     say "Kiểm tra mã (ruff)"
