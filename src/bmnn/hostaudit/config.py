@@ -127,6 +127,11 @@ class AuditConfig:
     allowed_software: tuple[str, ...] = ()
     clauses: Mapping[str, AgencyClause] = field(default_factory=lambda: MappingProxyType({}))
     source: str = ""  # the file it came from, for the report
+    # Verdicts that depend only on this config and one value (a host): 250,000 browser visits
+    # name a few thousand hosts, so each is judged once per audit (bench/hostaudit_offline.py).
+    memo: dict[tuple[str, str], Any] = field(
+        default_factory=dict, init=False, compare=False, repr=False
+    )
 
     # -- loading ------------------------------------------------------------------------------
     @classmethod
@@ -273,9 +278,12 @@ class AuditConfig:
         h = (host or "").lower().strip(".").strip("[]")
         if not h:
             return False
-        if self.in_lan(h):
-            return True
-        return any(h == d or h.endswith("." + d) for d in self.intranet_hosts if d)
+        key = ("intranet", h)
+        if key not in self.memo:
+            self.memo[key] = self.in_lan(h) or any(
+                h == d or h.endswith("." + d) for d in self.intranet_hosts if d
+            )
+        return self.memo[key]
 
     def usb_approval(self, serial: str, vid: str = "", pid: str = "") -> ApprovedUsb | None:
         s = normalise_serial(serial)

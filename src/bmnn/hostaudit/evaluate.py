@@ -245,6 +245,13 @@ def intranet_host(obs: Observation, cfg: AuditConfig) -> str | None:
     host = _host_of(obs.facts)
     if not host:
         return None
+    key = ("intranet_host", host)
+    if key not in cfg.memo:
+        cfg.memo[key] = _intranet_reason(host, cfg)
+    return cfg.memo[key]
+
+
+def _intranet_reason(host: str, cfg: AuditConfig) -> str | None:
     ip = parse_ip(host)
     if host in _LOCAL_HOSTS or host.endswith(".localhost") or (ip is not None and ip.is_loopback):
         return f"Địa chỉ {host} là chính máy này, không phải kết nối mạng."
@@ -331,7 +338,7 @@ def cite(b: Basis, check: Check, cfg: AuditConfig) -> CitedBasis:
 def law_on(check: Check, on: date) -> tuple[Basis | None, str]:
     """The legal version in force on `on`, or an earlier-event version whose wording covers
     earlier connections (`history`); with a note when one had to be reached for."""
-    laws = sorted(check.laws, key=lambda b: b.effective_from or date.min)
+    laws = check.laws_by_date
     for b in laws:
         if b.in_force(on):
             return b, ""

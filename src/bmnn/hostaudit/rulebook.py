@@ -244,11 +244,16 @@ class Check:
     basis: tuple[Basis, ...]
     note: str = ""
 
-    @property
+    # Cached: read for every event of every observation a check selects.
+    @functools.cached_property
     def laws(self) -> tuple[Basis, ...]:
         return tuple(b for b in self.basis if not b.agency)
 
-    @property
+    @functools.cached_property
+    def laws_by_date(self) -> tuple[Basis, ...]:
+        return tuple(sorted(self.laws, key=lambda b: b.effective_from or date.min))
+
+    @functools.cached_property
     def agency_basis(self) -> Basis | None:
         return next((b for b in self.basis if b.agency), None)
 
