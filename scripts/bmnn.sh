@@ -99,7 +99,11 @@ case "$cmd" in
     .venv/bin/python -m pytest "$@"
     pg_url=$(setup_postgres)
     say "Bộ kiểm thử trên PostgreSQL ($pg_url)"
-    BMNN_DATABASE_URL="$pg_url" .venv/bin/python -m pytest "$@"
+    # The scanner and the auditor are plain libraries that never open the database: they ran
+    # above, and a second run would only repeat them. Every test that touches the database runs.
+    pg_args=("$@")
+    [ ${#pg_args[@]} -eq 0 ] && pg_args=(--ignore=tests/scan --ignore=tests/hostaudit)
+    BMNN_DATABASE_URL="$pg_url" .venv/bin/python -m pytest "${pg_args[@]}"
     ;;
   *)
     echo "Cách dùng: bash scripts/bmnn.sh run|test [tham số pytest]" >&2
