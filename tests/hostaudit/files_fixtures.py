@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from tests.hostaudit.helpers import write_file
+
 # The machine's zone for local-time artefacts: Vietnam (no DST), as the auditor's default.
 VN = timedelta(hours=7)
 DEFAULT_WHEN = datetime(2026, 4, 1, 2, 3, 4, tzinfo=UTC)  # after Law 117/2025 took effect
@@ -42,13 +44,7 @@ def local_text(when: datetime, fmt: str) -> str:
 
 
 def _write(root: Path, rel: str, data: bytes | str) -> Path:
-    path = root / rel
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if isinstance(data, str):
-        path.write_text(data, encoding="utf-8")
-    else:
-        path.write_bytes(data)
-    return path
+    return write_file(root / rel, data)
 
 
 # -- event records --------------------------------------------------------------------------------

@@ -14,6 +14,16 @@ from bmnn.hostaudit.model import Observation
 from bmnn.hostaudit.root import ArtefactRoot
 
 
+def write_file(path: Path, data: str | bytes) -> Path:
+    """Write a fixture file (text as UTF-8), making its folders."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(data, str):
+        path.write_text(data, encoding="utf-8")
+    else:
+        path.write_bytes(data)
+    return path
+
+
 def run(root: Path, name: str) -> tuple[list[Observation], AuditContext]:
     ctx = AuditContext(ArtefactRoot(root))
     return list(by_name(name).load()(ctx)), ctx

@@ -21,6 +21,7 @@ from tests.hostaudit.files_fixtures import (
     chromium_history,
     firefox_places,
 )
+from tests.hostaudit.helpers import write_file
 
 DEFAULT_WHEN = datetime(2026, 4, 1, 2, 3, 4, tzinfo=UTC)
 HOSTNAME = "may-mat-01"
@@ -40,13 +41,7 @@ SECRET_PSK = "MatKhau-Cafe-123"  # planted in a keyfile; must never come out
 
 
 def _write(root: Path, rel: str, data: str | bytes) -> Path:
-    path = root / rel
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if isinstance(data, bytes):
-        path.write_bytes(data)
-    else:
-        path.write_text(data, encoding="utf-8")
-    return path
+    return write_file(root / rel, data)
 
 
 def local(when: datetime, fmt: str) -> str:

@@ -20,6 +20,7 @@ from bmnn.cli import app
 from bmnn.hostaudit.bundle import MANIFEST_REL, manifest_digest, write_zip
 from bmnn.hostaudit.cli import EXIT_FAIL, EXIT_INCOMPLETE, EXIT_PASS, exit_code, summary_table
 from bmnn.hostaudit.collect import collect
+from tests.hostaudit.helpers import write_file as _write
 from tests.test_no_network import SITECUSTOMIZE, _entries, _is_local
 
 HERE = Path(__file__).resolve().parent
@@ -37,11 +38,6 @@ def _helper(name: str):
     sys.modules[spec.name] = module  # dataclasses look their module up while it loads
     spec.loader.exec_module(module)
     return module
-
-
-def _write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
 
 
 def linux_disk(root: Path, *, hostname: str = "may-soan-thao-01") -> Path:

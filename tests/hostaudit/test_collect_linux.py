@@ -29,19 +29,11 @@ from bmnn.hostaudit.collect import (
     redact_keyfile,
 )
 from bmnn.hostaudit.root import ArtefactRoot
+from tests.hostaudit.helpers import write_file as _write
 
 OLD_ATIME = 1_000_000_000  # 2001: older than every mtime, so any read would move it (relatime)
 PSK = "matkhau-wifi-quan-cafe"
 LINK_KEY = "0123456789ABCDEF0123456789ABCDEF"
-
-
-def _write(path: Path, data: str | bytes) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if isinstance(data, str):
-        path.write_text(data, encoding="utf-8")
-    else:
-        path.write_bytes(data)
-    return path
 
 
 def _chrome_history(path: Path) -> None:

@@ -29,20 +29,12 @@ from bmnn.hostaudit.collect import (
     windows_profiles,
 )
 from bmnn.hostaudit.root import ArtefactRoot
+from tests.hostaudit.helpers import write_file as _write
 
 NAM = "S-1-5-21-1004336348-1177238915-682003330-1001"
 TUAN = "S-1-5-21-1004336348-1177238915-682003330-1002"
 WLAN_IF = "{3F2A6B1C-0D4E-4F5A-9B8C-7D6E5F4A3B2C}"
 KEY_MATERIAL = "01000000D08C9DDF0115D1118C7A00C04FC297EB0100000047"
-
-
-def _write(path: Path, data: str | bytes) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if isinstance(data, str):
-        path.write_text(data, encoding="utf-8")
-    else:
-        path.write_bytes(data)
-    return path
 
 
 def wlan_profile(ssid: str) -> str:
