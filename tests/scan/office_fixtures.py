@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import os
 import shutil
+import struct
 import subprocess
 import zipfile
 from pathlib import Path
@@ -31,6 +32,48 @@ def zip_bytes(files: dict[str, bytes | str], compression=zipfile.ZIP_DEFLATED) -
         for name, data in files.items():
             z.writestr(name, data.encode("utf-8") if isinstance(data, str) else data)
     return buf.getvalue()
+
+
+def cut_member(data: bytes, name: str) -> bytes:
+    """The package with member `name` cut short: written last, deflated as stored blocks
+    (compression level 0), half its data dropped and the central directory moved back over
+    it. Reading the member then runs out of file before the deflate stream is done, which
+    zipfile reports as a bare EOFError. The member must be larger than the central directory:
+    then the directory is read as the rest of the stored block and nothing fails before."""
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        parts = sorted(((i, z.read(i)) for i in z.infolist()), key=lambda p: p[0].filename == name)
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        for info, content in parts:
+            method = zipfile.ZIP_STORED if info.filename == "mimetype" else zipfile.ZIP_DEFLATED
+            z.writestr(info.filename, content, compress_type=method, compresslevel=0)
+    whole = buf.getvalue()
+    with zipfile.ZipFile(io.BytesIO(whole)) as z:
+        info = z.getinfo(name)
+    end = whole.rindex(b"PK\x05\x06")
+    cd_size, cd_offset = struct.unpack_from("<II", whole, end + 12)
+    start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
+    assert start + info.compress_size == cd_offset, "the member is not the last one"
+    cut = start + info.compress_size // 2
+    out = bytearray(whole[:cut] + whole[cd_offset:])
+    struct.pack_into("<I", out, cut + cd_size + 16, cut)  # the end record's directory offset
+    return bytes(out)
+
+
+def central_sizes(data: bytes, name: str, size: int) -> bytes:
+    """The package with member `name`'s compressed and uncompressed sizes in the central
+    directory set to `size` (its local header unchanged), as a flipped byte would do."""
+    raw = name.encode()
+    pos = 0
+    while True:
+        pos = data.index(b"PK\x01\x02", pos)
+        n = struct.unpack_from("<H", data, pos + 28)[0]
+        if data[pos + 46 : pos + 46 + n] == raw:
+            break
+        pos += 4
+    out = bytearray(data)
+    struct.pack_into("<II", out, pos + 20, size, size)
+    return bytes(out)
 
 
 def run(text: str, font: str = "", bold: bool = False, color: str = "", deleted=False) -> str:

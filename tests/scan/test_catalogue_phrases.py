@@ -9,9 +9,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bmnn.scan.detect import analyze, verdict
 from bmnn.scan.detect.catalogue import Catalogue, parse_level
+from bmnn.scan.extract import Context, extractor_for
 from bmnn.scan.matcher import Matcher
 from tests.scan.detect_fixtures import blk, scan
+from tests.scan.pdf_fixtures import text_pdf
 
 YAML = """\
 items:
@@ -103,6 +106,60 @@ def test_proximity_needs_every_phrase(catalogue):
 
 def test_proximity_across_blocks(catalogue):
     v, level, _s, _f = scan(blk("Kế hoạch diễn tập"), blk("khu vực A2"), catalogue=catalogue)
+    assert (v, level) == ("secret", "tuyet_mat")
+
+
+# --- phrases wrapped over lines (PDF text layers and OCR give one block per line) ------------
+
+WRAP = Catalogue.from_items([("phòng thủ biên giới", "toi_mat")])
+
+
+def test_phrase_wrapped_over_two_lines_of_a_real_pdf():
+    body = ["Đơn vị đã xây dựng kế hoạch phòng thủ", "biên giới năm 2026 theo chỉ đạo."]
+    doc = extractor_for("pdf")(text_pdf(None, body=body), Context())
+    # the extractor gives one block per line: the phrase is split between two blocks
+    assert [b.text for b in doc.blocks if b.text in body] == body
+    findings = analyze(doc.blocks, catalogue=WRAP)
+    assert verdict(findings)[:2] == ("secret", "toi_mat")
+    (f,) = findings
+    assert (f.rule, f.text, f.location, f.score) == (
+        "catalogue",
+        "phòng thủ biên giới",
+        "trang 1",
+        0.85,
+    )
+    assert "ngắt xuống dòng" in f.explanation
+
+
+def test_phrase_wrapped_inside_one_block_and_over_several_blocks():
+    assert scan(blk("kế hoạch phòng thủ\nbiên giới"), catalogue=WRAP)[:2] == ("secret", "toi_mat")
+    three = (blk("kế hoạch phòng"), blk("thủ"), blk("BIÊN GIỚI phía bắc"))
+    v, level, _s, findings = scan(*three, catalogue=WRAP)
+    assert (v, level, findings[0].location) == ("secret", "toi_mat", "đoạn 1")
+    # on one line the finding reads as before, without the line-break note
+    f = scan(blk("kế hoạch phòng thủ biên giới"), catalogue=WRAP)[3][0]
+    assert "ngắt xuống dòng" not in f.explanation
+
+
+def test_wrapped_phrase_without_diacritics_in_ocr_lines():
+    lines = (blk("ke hoach phong thu", ocr=True), blk("bien gioi 2026", ocr=True))
+    v, level, _s, findings = scan(*lines, catalogue=WRAP)
+    assert (v, level, findings[0].score) == ("secret", "toi_mat", 0.75)
+    # folded only where every line is OCR or typed without diacritics: a line with its
+    # diacritics ("biên giới" written "bien giơi") is not this phrase
+    mixed = (blk("ke hoach phong thu", ocr=True), blk("bien giơi năm nay"))
+    assert scan(*mixed, catalogue=WRAP)[0] == "clean"
+
+
+def test_wrapped_phrase_still_needs_whole_words():
+    assert scan(blk("kế hoạch phòng thủ"), blk("biên giớix"), catalogue=WRAP)[0] == "clean"
+    assert scan(blk("phòng thủ"), blk("x biên giới"), catalogue=WRAP)[0] == "clean"
+
+
+def test_proximity_rule_with_a_wrapped_phrase(catalogue):
+    v, level, _s, _f = scan(
+        blk("Kế hoạch diễn"), blk("tập năm nay tại khu vực"), blk("A2"), catalogue=catalogue
+    )
     assert (v, level) == ("secret", "tuyet_mat")
 
 
@@ -207,7 +264,9 @@ def test_matcher_line_keys(backend):
     assert [(i, text[s:e]) for i, s, e in hits] == [(1, "MẬT"), (0, "bí mật"), (1, "mật")]
 
 
-_ARGS = (["ab", "mật", "đ"], ["mật", "tuyệt mật"])
+# A plain key with a space (it also matches a line break) and keys with letters whose cases
+# are odd ("ı", whose upper case "I" lowers to "i") or share Hyperscan's byte classes ("ẍ").
+_ARGS = (["ab", "mật", "đ", "ab mật", "ẍ", "ı"], ["mật", "tuyệt mật"])
 _PAIR = [Matcher(*_ARGS, reach=40, backend=b) for b in BACKENDS]
 
 
@@ -216,13 +275,58 @@ _PAIR = [Matcher(*_ARGS, reach=40, backend=b) for b in BACKENDS]
 @given(
     st.lists(
         # "\ud83d": a lone surrogate half (an extractor's broken emoji) must not shift offsets.
-        st.sampled_from(["mật", "MẬT", " ", "\n", "x" * 30, "tuyệt mật", "ab", "Đ", "İ", "\ud83d"]),
+        st.sampled_from(
+            [
+                *("mật", "MẬT", " ", "\n", "x" * 30, "tuyệt mật", "ab", "Đ", "İ", "\ud83d"),
+                *("ẍ", "Ẍ", "ı", "I"),
+            ]
+        ),
         max_size=25,
     ).map("".join)
 )
 def test_backends_agree(text):
     a, b = (sorted(m.find(text)) for m in _PAIR)
     assert a == b
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_matcher_space_matches_a_line_break_in_plain_keys_only(backend):
+    m = Matcher(["phòng thủ biên giới"], ["tuyệt mật"], backend=backend)
+    text = "PHÒNG THỦ\nBIÊN GIỚI\nTUYỆT\nMẬT\nTUYỆT MẬT"
+    hits = [(i, text[s:e]) for i, s, e in m.find(text)]
+    # the phrase across the break; the mark only where it is on one line
+    assert hits == [(0, "PHÒNG THỦ\nBIÊN GIỚI"), (1, "TUYỆT MẬT")]
+    assert m.find("phòng thủ\n\nbiên giới") == []  # one break stands for one space
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_matcher_other_letters_of_a_merged_byte_class_do_not_match(backend):
+    # "ẍ" (E1 BA 8D) differs from "ậ" (E1 BA AD) only in a byte that Hyperscan's map folds;
+    # with every Vietnamese letter and "ẍ" itself among the keys, all their classes are merged.
+    vietnamese = "aăâeêioôơuưyđ àáảãạ ằắẳẵặ ầấẩẫậ ềếểễệ ồốổỗộ ờớởỡợ ừứửữự ỳýỷỹỵ"
+    m = Matcher(["mật", vietnamese, "ẍ"], ["mật"], backend=backend)
+    text = "mẍt MẌT Mẍt mẌt"
+    assert [(k, text[s:e]) for k, s, e in m.find(text)] == [(2, "ẍ"), (2, "Ẍ"), (2, "ẍ"), (2, "Ẍ")]
+    assert [k for k, _s, _e in m.find("mẍt\nMẬT")] == [2, 0, 3]  # "ẍ", then "MẬT" twice
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_matcher_case_is_a_one_character_round_trip(backend):
+    # A text letter matches a key letter when it is that letter or its upper case lowering
+    # back to it: "I" lowers to "i", not "ı"; "İ" lowers to two characters; the Kelvin sign
+    # lowers to "k" but is not the upper case of "k"; a word-final "Σ" still matches "σ";
+    # "ß" has no one-letter upper case ("ẞ" lowers to it, but "ß".upper() is "SS").
+    m = Matcher(["ı", "i", "k", "σ", "ς", "ß"], backend=backend)
+    text = "I ı \u0130 \u212a k Σ ΟΣ ς \u1e9e ß"
+    assert [(i, text[s:e]) for i, s, e in m.find(text)] == [
+        (1, "I"),
+        (0, "ı"),
+        (2, "k"),
+        (3, "Σ"),
+        (3, "Σ"),
+        (4, "ς"),
+        (5, "ß"),
+    ]
 
 
 @pytest.mark.parametrize("backend", BACKENDS)

@@ -421,6 +421,76 @@ def test_truncated_and_corrupt_files_are_scan_errors(kind):
         extract(kind, bytes(corrupt))
 
 
+def _big_ods() -> bytes:
+    """An ODS whose content.xml, styles.xml and meta.xml are each larger than its central
+    directory (what F.cut_member needs to cut them with a bare EOFError)."""
+    rows = "".join(
+        f"<table:table-row><table:table-cell><text:p>Dòng {i} bảng kê</text:p>"
+        "</table:table-cell></table:table-row>"
+        for i in range(100)
+    )
+    header = "".join(f"<text:p>Tiêu đề trang {i}</text:p>" for i in range(60))
+    return F.odf_file(
+        "ods",
+        f'<table:table table:name="Trang1">{rows}</table:table>',
+        master=f'<style:master-page style:name="Default"><style:header>{header}'
+        "</style:header></style:master-page>",
+        title="Bảng kê tài liệu " * 120,
+    )
+
+
+@pytest.mark.parametrize("part", ["content.xml", "styles.xml", "meta.xml"])
+def test_ods_part_cut_short_is_scan_error_naming_the_part(part):
+    data = F.cut_member(_big_ods(), part)
+    with zipfile.ZipFile(io.BytesIO(data)) as z, pytest.raises(EOFError):
+        z.read(part)  # the fixture does what it says: zipfile's bare EOFError
+    assert sniff(data, "bang.ods") == "ods"
+    with pytest.raises(ScanError) as err:
+        extract("ods", data)
+    assert part in err.value.reason
+    assert "cắt cụt (dữ liệu nén kết thúc trước khi đọc đủ)" in err.value.reason
+
+
+def test_ods_with_an_unreadable_mimetype_is_sniffed_as_a_damaged_zip():
+    data = F.central_sizes(F.odf_file("ods", "<table:table/>"), "mimetype", 10**6)
+    with zipfile.ZipFile(io.BytesIO(data)) as z, pytest.raises(EOFError):
+        z.read("mimetype")
+    # The kind cannot be told: the zip reader is the one to say what is wrong with it.
+    assert sniff(data, "bang.ods") == "zip"
+    with pytest.raises(ScanError):
+        extract("zip", data)
+    # an ODS carrying such a file as an embedded object: read, and the object handed on
+    host = _zip_with(F.odf_file("ods", "<table:table/>"), "Object 1/bang.ods", data)
+    doc = extract("ods", host)
+    assert [m.name for m in doc.members] == ["Object 1/bang.ods"]
+
+
+def test_ods_damaged_member_through_the_engine_is_error_with_its_reason():
+    from bmnn.scan.engine import ScanConfig, scan_bytes
+
+    config = ScanConfig(ocr=False)
+    cut = F.cut_member(_big_ods(), "content.xml")
+    bad_mimetype = F.central_sizes(F.odf_file("ods", "<table:table/>"), "mimetype", 10**6)
+    for data in (cut, bad_mimetype):
+        (result,) = scan_bytes(data, "bang.ods", config=config)
+        assert result.verdict == "error" and result.error
+        # a reason about the file, not the engine's "unexpected error" for a reader's bug
+        assert not result.error.startswith("Lỗi khi đọc tệp ("), result.error
+
+
+@pytest.mark.parametrize("kind", ["ods", "zip"])
+def test_member_without_a_name_is_scan_error(kind):
+    data = F.odf_file("ods", "<table:table/>")
+    cd = data.index(b"PK\x01\x02")
+    at = data.index(b"meta.xml", cd)
+    data = data[:at] + b"\x00" + data[at + 1 :]  # zipfile cuts the name at the NUL: ""
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        assert "" in z.namelist()
+    with pytest.raises(ScanError) as err:
+        extract(kind, data)
+    assert "không có tên" in err.value.reason
+
+
 def test_missing_main_part_is_scan_error():
     data = F.zip_bytes({"[Content_Types].xml": F._DOCX_TYPES, "word/other.xml": "<a/>"})
     with pytest.raises(ScanError):

@@ -4,6 +4,7 @@ the levels, other meanings of "mật", declassified and blank documents that mus
 from __future__ import annotations
 
 import unicodedata
+from dataclasses import replace
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -11,8 +12,10 @@ from hypothesis import strategies as st
 
 from bmnn.scan.detect import SECRET_THRESHOLD, analyze, verdict
 from bmnn.scan.encodings import unicode_to_tcvn3, unicode_to_vni
+from bmnn.scan.extract import Context, extractor_for
 from bmnn.scan.model import Block, Finding
 from tests.scan.detect_fixtures import blk, scan, secret_rules
+from tests.scan.pdf_fixtures import text_pdf
 
 NFD = unicodedata.normalize("NFD", "TỐI MẬT")
 SECRET = [
@@ -218,6 +221,37 @@ def test_layout_raises_score():
 def test_location_and_text_come_from_block():
     f = analyze([blk("x"), blk("TỐI MẬT", where="trang 2")])[0]
     assert (f.location, f.text, f.level) == ("trang 2", "TỐI MẬT", "toi_mat")
+
+
+@pytest.mark.parametrize(
+    "blocks",
+    [
+        [blk("TUYỆT", alone=True), blk("MẬT", alone=True)],  # a PDF or OCR line per block
+        [blk("TUYỆT\nMẬT")],
+        [blk("TUYỆT", color="red", boxed=True), blk("MẬT", color="red", boxed=True)],
+        [blk("TUYET", ocr=True, color="red"), blk("MAT", ocr=True, color="red", boxed=True)],
+    ],
+    ids=["blocks", "one-block", "red-boxed", "ocr"],
+)
+def test_mark_split_over_two_lines_is_not_a_stronger_mark(blocks):
+    """A catalogue phrase may wrap onto the next line; a mark may not: "TUYỆT" over "MẬT" is
+    scored as the lone "MẬT" it ends with, exactly as with any other word on the line above."""
+    findings = analyze(blocks)
+    assert not any(f.level in ("tuyet_mat", "toi_mat") for f in findings), findings
+    first = blocks[0]
+    neutral = [replace(first, text="HÀ NỘI" if "\n" not in first.text else "HÀ NỘI\nMẬT")]
+    reference = analyze(neutral + blocks[1:])
+    assert [(f.rule, f.level, f.text, f.score) for f in findings] == [
+        (f.rule, f.level, f.text, f.score) for f in reference
+    ]
+    assert reference and all(f.level == "mat" for f in reference)
+
+
+def test_mark_split_over_two_lines_of_a_real_pdf():
+    doc = extractor_for("pdf")(text_pdf(None, body=["TUYỆT", "MẬT"]), Context())
+    findings = analyze(doc.blocks)
+    assert findings and {f.level for f in findings} == {"mat"}
+    assert {f.text for f in findings} == {"MẬT"}
 
 
 def test_many_mentions_in_running_text_stay_clean():

@@ -8,11 +8,18 @@ scans a byte-folded copy of the text with plain byte patterns (see _fold_table):
 in a fraction of a second where per-letter case alternations took seconds per 1,000 phrases.
 
 Two kinds of keys:
-- plain keys (catalogue phrases) are reported wherever they occur;
+- plain keys (catalogue phrases) are reported wherever they occur, and a space in them also
+  matches a line break: PDF text layers and OCR give a line per block, so a phrase wrapped
+  over two lines ("kế hoạch phòng thủ" / "biên giới") is still the phrase;
 - line keys (secrecy marks) only where their line is short around them: at most `reach`
-  UTF-8 bytes either side. A mark is a line of its own or a short header line; "mật" inside
+  UTF-8 bytes either side, and never across a line break ("TUYỆT" over "MẬT" is two lines,
+  not a "TUYỆT MẬT" mark). A mark is a line of its own or a short header line; "mật" inside
   running text (bí mật, bảo mật, mật khẩu… in a law) is by far the commonest hit and is never
   a mark, so such hits are dropped in one vectorised step instead of one by one in Python.
+
+Case: a text character matches a key character (keys are lower case) when it is that
+character or its one-character upper case that lowers back to it (see _forms). Both backends
+apply exactly this rule: each re-checks with `_same` the candidates its search can get wrong.
 """
 
 from __future__ import annotations
@@ -31,22 +38,52 @@ import numpy as np
 LINE_REACH = 160  # UTF-8 bytes either side of a mark: about 80 Vietnamese characters
 
 
+def _lower1(c: str) -> str:
+    low = c.lower()
+    return low if len(low) == 1 else c
+
+
 def _lower_aligned(text: str) -> str:
+    """Lower case, one character out for each character in, each lowered on its own."""
     low = text.lower()
-    if len(low) != len(text):  # "İ".lower() is two characters: keep offsets by taking the first
-        low = "".join(c.lower()[:1] or c for c in text)
+    # "İ".lower() is two characters, and str.lower() makes a word-final "Σ" "ς" by its
+    # context: lowering such texts character by character keeps offsets and the rule of _forms.
+    if len(low) != len(text) or "Σ" in text:
+        low = "".join(map(_lower1, text))
     return low
 
 
 @functools.cache
 def _forms(c: str) -> frozenset[str]:
-    """The characters that match key character `c` (lower case): itself and its one-character
-    upper case. "ß" has no one-character upper case, so it matches only itself."""
+    """The characters that match key character `c` (lower case): itself, and its one-character
+    upper case when that lowers back to `c`. So "I" is not a form of "ı" (it lowers to "i"),
+    "ß" (upper case "SS") matches only itself, and "ẍ" is never a form of "ậ". A space also
+    matches a line break (see the module's docstring); line keys refuse spans that hold one."""
     forms = {c}
-    for v in (c.lower(), c.upper()):
-        if len(v) == 1:
-            forms.add(v)
+    up = c.upper()
+    if len(up) == 1 and up.lower() == c:
+        forms.add(up)
+    if c == " ":
+        forms.add("\n")
     return frozenset(forms)
+
+
+@functools.cache
+def _lowered_from_afar() -> frozenset[str]:
+    """The letters that some character other than their own upper case lowers to: "k" (the
+    Kelvin sign), "å" (the Ångström sign), "ß" ("ẞ"), "ω" (the Ohm sign), "ǆ" ("ǅ")… Only an
+    Aho-Corasick hit of a key holding one can be a false candidate (`_find_ac` matches the
+    text lowered by str.lower). All of Unicode is looked at once per process (~0.15 s), and
+    only by that fallback backend."""
+    out = set()
+    for cp in range(0x110000):
+        if 0xD800 <= cp < 0xE000:
+            continue
+        x = chr(cp)
+        low = x.lower()
+        if low != x and len(low) == 1 and low.upper() != x:
+            out.add(low)
+    return frozenset(out)
 
 
 def _byte_kind(b: int) -> int:
@@ -59,14 +96,15 @@ def _byte_kind(b: int) -> int:
 
 
 def _fold_table(keys: Iterable[str]) -> tuple[bytes, set[str]]:
-    """A byte → byte map under which every key character's cases have the same UTF-8 bytes:
-    A-Z onto a-z, and the bytes in which a Vietnamese letter's two cases differ (the last byte:
-    "Ậ" E1 BA AC, "ậ" E1 BA AD) onto one. The scanned text goes through the same map, so the
-    patterns are plain byte strings: 2,000 catalogue keys compile in well under a second
-    instead of seconds as per-letter case alternations. Merging bytes can only add candidates
-    (another letter sharing the class, e.g. "ẍ" for "ậ"); `Matcher._find_hs` checks every hit
-    against the key, so the answer is exact. Also returns the characters whose cases cannot be
-    merged this way (different byte lengths or kinds, "ı"/"I"): their patterns alternate."""
+    """A byte → byte map under which every key character's forms have the same UTF-8 bytes:
+    A-Z onto a-z, the bytes in which a Vietnamese letter's two cases differ (the last byte:
+    "Ậ" E1 BA AC, "ậ" E1 BA AD) onto one, and a line break onto a space when a key has one.
+    The scanned text goes through the same map, so the patterns are plain byte strings: 2,000
+    catalogue keys compile in well under a second instead of seconds as per-letter case
+    alternations. Merging bytes can only add candidates (another letter whose bytes fall in
+    the same classes as a key letter's); `Matcher._find_hs` checks every hit against the key,
+    so the answer is exact. Also returns the characters whose forms cannot be merged this way
+    (different byte lengths or kinds, "ɐ"/"Ɐ"): their patterns alternate."""
     parent = list(range(256))
 
     def root(x: int) -> int:
@@ -114,7 +152,7 @@ def _byte_patterns(keys: list[str], table: bytes, odd: set[str]) -> list[bytes]:
 
 
 def _same(span: str, key: str) -> bool:
-    """Whether `span` is `key` letter by letter up to case (the rule of `_forms`)."""
+    """Whether `span` is `key` letter by letter up to case and line breaks (`_forms`)."""
     return span == key or (
         len(span) == len(key)
         and all(a == b or a in _forms(b) for a, b in zip(span, key, strict=True))
@@ -127,7 +165,8 @@ def _nbytes(text: str) -> int:
 
 class Matcher:
     """`find(text)` → [(key index, start, end)], character offsets, ordered by end. Key indices
-    number the plain keys first, then the line keys."""
+    number the plain keys first, then the line keys. A plain key's span may hold line breaks
+    where the key has spaces; a line key's never does."""
 
     def __init__(
         self,
@@ -201,6 +240,12 @@ class Matcher:
             for g, (k, _n, _ids) in enumerate(self._groups):
                 self._automaton.add_word(k, g)
             self._automaton.make_automaton()
+            # Per key: whether its hits need the letter-by-letter check, and whether it has a
+            # space (the only way a span can hold a line break): "mật", by far the commonest
+            # hit, needs neither.
+            far = _lowered_from_afar()
+            self._recheck = [any(c in far for c in k) for k, _n, _ids in self._groups]
+            self._spaced = [" " in k for k, _n, _ids in self._groups]
 
     def find(self, text: str) -> list[tuple[int, int, int]]:
         if not self.keys or not text:
@@ -210,9 +255,9 @@ class Matcher:
         return self._find_ac(text)
 
     def _short_line(self, text: str, start: int, end: int) -> bool:
-        """At most `reach` UTF-8 bytes between the line's edges and the key: the rule the
-        Hyperscan line pattern applies. A character is at least a byte, so no newline within
-        `reach` characters already means too long."""
+        """At most `reach` UTF-8 bytes between the line's edges and the key (on one line): the
+        rule _find_hs applies. A character is at least a byte, so no newline within `reach`
+        characters already means too long."""
         r = self.reach
         lo = max(0, start - r - 1)
         ls = text.rfind("\n", lo, start)
@@ -227,20 +272,25 @@ class Matcher:
         return _nbytes(before) <= r and _nbytes(after) <= r
 
     def _emit(self, out: list, text: str, g: int, end: int) -> None:
-        _k, n, ids = self._groups[g]
+        key, n, ids = self._groups[g]
         start = end - n
+        if self._recheck[g] and not _same(text[start:end], key):
+            return  # lowered as a whole text, "K" (Kelvin) became "k": not a form of "k"
         short = None
         for i in ids:
             if i >= self.n_plain:
-                if short is None:
-                    short = self._short_line(text, start, end)
+                if short is None:  # a mark split over two lines is not that mark
+                    short = not (self._spaced[g] and "\n" in text[start:end]) and (
+                        self._short_line(text, start, end)
+                    )
                 if not short:
                     continue
             out.append((i, start, end))
 
     def _find_ac(self, text: str) -> list[tuple[int, int, int]]:
         out: list = []
-        for end, g in self._automaton.iter(_lower_aligned(text)):
+        # The line break that a key's space also matches (_forms), as Hyperscan's byte map does.
+        for end, g in self._automaton.iter(_lower_aligned(text).replace("\n", " ")):
             self._emit(out, text, g, end + 1)
         return out
 
@@ -272,7 +322,12 @@ class Matcher:
             idx = np.searchsorted(nl, start_b)  # the first newline at or after the key
             line_end = nl[idx]
             line_start = nl[idx - 1] + 1
-            short = (start_b - line_start <= self.reach) & (line_end - end_b <= self.reach)
+            # A newline inside the key's span (its space matched it): two lines, no mark.
+            short = (
+                (line_end >= end_b)
+                & (start_b - line_start <= self.reach)
+                & (line_end - end_b <= self.reach)
+            )
         keep = short | self._group_has_plain[g_arr]
         out: list = []
         ascii_text = len(data) == len(text)

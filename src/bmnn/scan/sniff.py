@@ -8,8 +8,24 @@ from __future__ import annotations
 
 import io
 import zipfile
+import zlib
 
 import olefile
+
+# What zipfile raises on a damaged or hostile archive, opening it or reading a member: a
+# member cut short raises a bare EOFError, an encrypted one RuntimeError, a bad deflate
+# stream zlib.error. Shared with the extractors (ooxml, odf), for which all mean unreadable.
+ZIP_ERRORS = (
+    zipfile.BadZipFile,
+    zlib.error,
+    EOFError,
+    OSError,
+    ValueError,
+    KeyError,
+    NotImplementedError,
+    RuntimeError,
+    OverflowError,
+)
 
 _IMAGE_MAGIC = (
     (b"\x89PNG\r\n\x1a\n", "png"),
@@ -75,7 +91,7 @@ def _zip_kind(data: bytes) -> str:
                 for top, kind in (("word", "docx"), ("xl", "xlsx"), ("ppt", "pptx")):
                     if top in tops:
                         return kind
-    except (zipfile.BadZipFile, OSError, ValueError, KeyError):
+    except ZIP_ERRORS:  # "mimetype" cut short too: no kind can be told from it
         return "zip"  # the zip extractor reports what is wrong with it
     return "zip"
 

@@ -119,9 +119,10 @@ class Catalogue:
         occ: dict[int, dict[int, list[tuple[int, int, int, str, bool]]]] = {}
         for hit in hits:
             key: CatKey = hit.key
-            block = doc.blocks[hit.block]
-            text = doc.texts[hit.block]
-            how = verify(hit, text, block, key.exact, key.multi)
+            # A phrase wrapped over lines may end in a later block (the prefilter matched a
+            # key's space with the line break between them).
+            text, ocr = doc.joined(hit.block, hit.end)
+            how = verify(hit, text, ocr, key.exact, key.multi)
             if how is None:
                 continue
             g = doc.starts[hit.block]
@@ -144,8 +145,10 @@ class Catalogue:
                 item.score if item.score is not None else (EXACT_SCORE if exact else FOLDED_SCORE)
             )
             first = doc.blocks[parts[0][2]]
-            text = " … ".join(p[3] for p in parts)
+            text = " … ".join(p[3].replace("\n", " ") for p in parts)
             how = "khớp đúng chữ" if exact else "khớp khi bỏ dấu"
+            if any("\n" in p[3] for p in parts):
+                how += ", cụm từ bị ngắt xuống dòng"
             near = f", cách nhau không quá {item.within} ký tự" if len(item.phrases) > 1 else ""
             explanation = (
                 f"Nội dung thuộc danh mục bí mật nhà nước ({LEVEL_NAMES[item.level]}): "

@@ -97,6 +97,18 @@ class DocText:
     def locate(self, start: int) -> int:
         return bisect.bisect_right(self.starts, start) - 1
 
+    def joined(self, i: int, end: int) -> tuple[str, bool]:
+        """The text a hit starting in block i and ending at `end` (block i's offsets) lies in:
+        block i's own text, or it joined with the next blocks as in `scan` when a catalogue
+        phrase wraps onto them (PDF text and OCR give a block per line); and whether every
+        block it covers is OCR."""
+        text = self.texts[i]
+        if end <= len(text):
+            return text, self.blocks[i].ocr
+        last = self.locate(self.starts[i] + end - 1)
+        covered = range(i, last + 1)
+        return "\n".join(self.texts[i : last + 1]), all(self.blocks[j].ocr for j in covered)
+
     def short_levels(self, i: int) -> list[str]:
         """Levels named in block i when it is a short block (a list item, a cell, a stamp)."""
         if self._levels is None:
@@ -131,17 +143,20 @@ def word_bounded(text: str, start: int, end: int) -> bool:
     )
 
 
-def verify(hit: Hit, text: str, block: Block, exact: str, multi: bool) -> str | None:
+def verify(hit: Hit, text: str, ocr: bool, exact: str, multi: bool) -> str | None:
     """ "exact" when the text has the phrase with its diacritics, "folded" when only without
-    them (allowed for OCR, and for blocks typed with no diacritics at all), else None."""
+    them (allowed for OCR, and for blocks typed with no diacritics at all), else None. A line
+    break in the span stands for the space the prefilter let it match (matcher._forms)."""
     if not word_bounded(text, hit.start, hit.end):
         return None
     span = text[hit.start : hit.end]
+    if "\n" in span:
+        span = span.replace("\n", " ")
     if span.lower() == exact:
         return "exact"
-    if fold_aligned(span) != fold(exact) or (not multi and not block.ocr):
+    if fold_aligned(span) != fold(exact) or (not multi and not ocr):
         return None
-    if block.ocr or text.isascii():
+    if ocr or text.isascii():
         return "folded"
     return None
 
@@ -545,7 +560,7 @@ def evaluate(doc: DocText, hits: list[Hit]) -> list[Finding]:
     for hit in hits:
         key: Key = hit.key
         block = doc.blocks[hit.block]
-        how = verify(hit, doc.texts[hit.block], block, key.exact, key.multi)
+        how = verify(hit, doc.texts[hit.block], block.ocr, key.exact, key.multi)
         if how is None:
             continue
         if key.kind == "level":

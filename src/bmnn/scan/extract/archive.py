@@ -283,6 +283,8 @@ def extract(data: bytes, ctx: Context) -> Document:
         declared_total = 0
         # Every check that needs no decompression, before any decompression.
         for info in infos:
+            if not info.filename:  # a NUL first in the name: ZipInfo.is_dir() would raise
+                raise ScanError("Tệp nén hỏng: có tệp thành phần không có tên.")
             name = _decode_name(info)
             if info.is_dir() and info.file_size == 0:
                 continue

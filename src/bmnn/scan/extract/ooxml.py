@@ -14,7 +14,6 @@ import io
 import posixpath
 import re
 import zipfile
-import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
@@ -23,20 +22,9 @@ from lxml import etree
 from bmnn.scan.extract import Context, register
 from bmnn.scan.extract.text import ALONE_MAX, Run, Sink, color_hint
 from bmnn.scan.model import Block, Document, LimitExceeded, Member, ScanError
-from bmnn.scan.sniff import sniff
+from bmnn.scan.sniff import ZIP_ERRORS, sniff
 
 _RATIO_FLOOR = 1024 * 1024  # below 1 MiB a member cannot be a bomb; XML often compresses 100x
-_ZIP_ERRORS = (
-    zipfile.BadZipFile,
-    zlib.error,
-    EOFError,
-    OSError,
-    ValueError,
-    KeyError,
-    NotImplementedError,
-    RuntimeError,  # encrypted member
-    OverflowError,
-)
 _DTD_MARKS = tuple(
     s.encode(enc) for s in ("<!DOCTYPE", "<!ENTITY") for enc in ("ascii", "utf-16-le", "utf-16-be")
 )
@@ -45,20 +33,30 @@ _DTD_MARKS = tuple(
 # ---------------------------------------------------------------- zip + XML, shared with odf.py
 
 
+def _why(exc: BaseException) -> str:
+    """The library's words for a read error, for the reason's parentheses: a member whose
+    data ends early raises an EOFError with no words at all."""
+    if isinstance(exc, EOFError) and not str(exc):
+        return "dữ liệu nén kết thúc trước khi đọc đủ"
+    return str(exc) or type(exc).__name__
+
+
 def open_zip(data: bytes, ctx: Context, what: str) -> zipfile.ZipFile:
     """Open a zip container after checking its limits (zip bombs), without reading a member."""
     limits = ctx.limits
     try:
         z = zipfile.ZipFile(io.BytesIO(data))
         infos = z.infolist()
-    except _ZIP_ERRORS as exc:
-        raise ScanError(f"Tệp {what} hỏng hoặc bị cắt cụt, không mở được ({exc}).") from exc
+    except ZIP_ERRORS as exc:
+        raise ScanError(f"Tệp {what} hỏng hoặc bị cắt cụt, không mở được ({_why(exc)}).") from exc
     if len(infos) > limits.max_members:
         raise LimitExceeded(
             f"Tệp {what} có {len(infos):,} thành phần, vượt giới hạn {limits.max_members:,}."
         )
     total = 0
     for info in infos:
+        if not info.filename:  # a NUL first in the name: ZipInfo.is_dir() would raise
+            raise ScanError(f"Tệp {what} hỏng: có thành phần không có tên.")
         total += info.file_size
         if info.file_size > _RATIO_FLOOR and info.file_size > limits.max_ratio * max(
             info.compress_size, 1
@@ -113,8 +111,8 @@ def iterparse_member(
     try:
         info = z.getinfo(name)
         raw = z.open(info)
-    except _ZIP_ERRORS as exc:
-        raise ScanError(f"Không đọc được phần {name} ({exc}).") from exc
+    except ZIP_ERRORS as exc:
+        raise ScanError(f"Không đọc được phần {name} ({_why(exc)}).") from exc
     reader = _CappedReader(raw, min(info.file_size, ctx.limits.max_unpacked_bytes), name)
     parser = etree.iterparse(
         reader,
@@ -135,9 +133,9 @@ def iterparse_member(
                 ctx.check_time()
             yield item
     except etree.XMLSyntaxError as exc:
-        raise ScanError(f"Phần {name} có XML hỏng, không đọc được ({exc}).") from exc
-    except _ZIP_ERRORS as exc:
-        raise ScanError(f"Phần {name} bị hỏng hoặc cắt cụt ({exc}).") from exc
+        raise ScanError(f"Phần {name} có XML hỏng, không đọc được ({_why(exc)}).") from exc
+    except ZIP_ERRORS as exc:
+        raise ScanError(f"Phần {name} bị hỏng hoặc cắt cụt ({_why(exc)}).") from exc
     finally:
         raw.close()
 
@@ -157,16 +155,16 @@ def parse_member(z: zipfile.ZipFile, name: str, ctx: Context) -> etree._Element:
     try:
         info = z.getinfo(name)
         raw = z.open(info)
-    except _ZIP_ERRORS as exc:
-        raise ScanError(f"Không đọc được phần {name} ({exc}).") from exc
+    except ZIP_ERRORS as exc:
+        raise ScanError(f"Không đọc được phần {name} ({_why(exc)}).") from exc
     reader = _CappedReader(raw, min(info.file_size, ctx.limits.max_unpacked_bytes), name)
     try:
         with raw:
             return etree.parse(reader, _TREE_PARSER).getroot()
     except etree.XMLSyntaxError as exc:
-        raise ScanError(f"Phần {name} có XML hỏng, không đọc được ({exc}).") from exc
-    except _ZIP_ERRORS as exc:
-        raise ScanError(f"Phần {name} bị hỏng hoặc cắt cụt ({exc}).") from exc
+        raise ScanError(f"Phần {name} có XML hỏng, không đọc được ({_why(exc)}).") from exc
+    except ZIP_ERRORS as exc:
+        raise ScanError(f"Phần {name} bị hỏng hoặc cắt cụt ({_why(exc)}).") from exc
 
 
 def free(el: etree._Element) -> None:
@@ -197,8 +195,8 @@ def embedded_members(z: zipfile.ZipFile, names, ctx: Context, what: str) -> list
             )
         try:
             data = z.read(info)
-        except _ZIP_ERRORS as exc:
-            raise ScanError(f"Đối tượng nhúng {name} bị hỏng ({exc}).") from exc
+        except ZIP_ERRORS as exc:
+            raise ScanError(f"Đối tượng nhúng {name} bị hỏng ({_why(exc)}).") from exc
         if sniff(data, name) != "unknown":
             members.append(Member(name=name, data=data))
         ctx.check_time()
