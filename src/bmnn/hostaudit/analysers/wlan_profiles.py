@@ -17,6 +17,8 @@ from collections.abc import Iterator
 
 from lxml import etree
 
+from bmnn import safexml
+
 from ..context import AuditContext
 from ..model import Observation
 
@@ -24,14 +26,7 @@ NAME = "wlan_profiles"
 PATTERN = "ProgramData/Microsoft/Wlansvc/Profiles/Interfaces/*/*.xml"
 _MAX_BYTES = 1 << 20  # a profile is a few KB; anything this big is not one
 
-_PARSER = etree.XMLParser(
-    resolve_entities=False,
-    load_dtd=False,
-    no_network=True,
-    huge_tree=False,
-    remove_comments=True,
-    remove_pis=True,
-)
+_PARSER = safexml.parser()
 
 
 def analyse(ctx: AuditContext) -> Iterator[Observation]:

@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 
 from lxml import etree
 
+from bmnn import safexml
 from bmnn.scan.extract import Context, register
 from bmnn.scan.extract.text import ALONE_MAX, Run, Sink, color_hint
 from bmnn.scan.model import Block, Document, LimitExceeded, Member, ScanError
@@ -140,14 +141,7 @@ def iterparse_member(
         raw.close()
 
 
-_TREE_PARSER = etree.XMLParser(
-    resolve_entities=False,
-    load_dtd=False,
-    no_network=True,
-    huge_tree=False,
-    remove_comments=True,
-    remove_pis=True,
-)
+_TREE_PARSER = safexml.parser()
 
 
 def parse_member(z: zipfile.ZipFile, name: str, ctx: Context) -> etree._Element:
