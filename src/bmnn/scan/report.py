@@ -9,6 +9,7 @@ result: a folder of a million clean files costs counters, not memory.
 
 from __future__ import annotations
 
+import abc
 import json
 import os
 from collections.abc import Iterable
@@ -74,7 +75,9 @@ def exit_code(verdicts: Iterable[str]) -> int:
     return 2 if "error" in seen else 1 if "secret" in seen else 0
 
 
-class _Base:
+class _Base(abc.ABC):
+    """One output format: a line (or row) per result, then what the format ends with."""
+
     def __init__(self, out: TextIO) -> None:
         self.out = out
         self.verdicts: set[str] = set()
@@ -84,13 +87,13 @@ class _Base:
             self.verdicts.add(result.verdict)
             self.add(result)
 
-    def add(self, result: FileResult) -> None:
-        raise NotImplementedError
+    @abc.abstractmethod
+    def add(self, result: FileResult) -> None: ...
 
     def exit_code(self) -> int:
         return exit_code(self.verdicts)
 
-    def finish(self) -> None:
+    def finish(self) -> None:  # noqa: B027 - optional hook: most formats end with their last line
         """Nothing to add after the last line, unless the format needs it."""
 
 
