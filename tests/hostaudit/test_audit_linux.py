@@ -176,3 +176,20 @@ def test_without_any_user_folder_browser_checks_are_unknown(tmp_path: Path) -> N
     report = run_audit(tmp_path, LAN, now=NOW)
     for check in ("BMNN-NET-003", "BMNN-AF-004"):
         assert report.result(check).result == "unknown", check
+
+
+def test_the_cycle_collector_is_paused_only_during_the_audit(tmp_path: Path) -> None:
+    import gc
+
+    assert gc.isenabled()
+    run_audit(build_linux_root(tmp_path / "ok").root)
+    assert gc.isenabled()
+    with pytest.raises(NotADirectoryError):
+        run_audit(tmp_path / "absent")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        run_audit(build_linux_root(tmp_path / "again").root)
+        assert not gc.isenabled()  # a caller's own choice is left as it was
+    finally:
+        gc.enable()

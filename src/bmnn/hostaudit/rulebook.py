@@ -195,6 +195,11 @@ class Condition:
     def selects(self, kind: str, facts: Mapping[str, Any]) -> bool:
         return any(c.matches(kind, facts) for c in self.match)
 
+    @functools.cached_property
+    def reads_identity(self) -> bool:
+        """Whether a clause tests the observation's identity as if it were a fact."""
+        return any(m.fact == "identity" for c in self.match for m in (*c.all, *c.any, *c.none))
+
 
 @dataclass(frozen=True)
 class Basis:
