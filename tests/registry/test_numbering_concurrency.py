@@ -17,8 +17,12 @@ from urllib.parse import urlparse, urlunparse
 
 import psycopg
 import pytest
+from django.db import IntegrityError, transaction
 
 from bmnn import config
+from bmnn.registry.models import Register
+
+from .conftest import ON
 
 CLERKS = 3
 ITEMS_EACH = 6
@@ -185,3 +189,23 @@ def test_clerks_registering_at_once_get_distinct_consecutive_numbers(scratch_env
     assert result["ok"], result["message"]
     # The seeding events, then one per registration, all in one unbroken chain.
     assert result["events"] > total
+
+
+def test_a_year_has_one_open_book_per_register(sx):
+    """The race above, made certain: a clerk who saw no open book and then counted a book
+    another clerk had just opened would open a second book of the same year, numbered from 01
+    again. The database refuses that second open book; closed books may follow one another."""
+    agency = sx.agency
+    first = Register.objects.create(
+        kind=Register.Kind.OUTGOING, agency=agency, year=2026, book=1, opened_on=ON
+    )
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Register.objects.create(
+            kind=Register.Kind.OUTGOING, agency=agency, year=2026, book=2, opened_on=ON
+        )
+    first.closed_on = ON
+    first.save()
+    Register.objects.create(
+        kind=Register.Kind.OUTGOING, agency=agency, year=2026, book=2, opened_on=ON
+    )
+    assert Register.objects.filter(closed_on__isnull=True).count() == 1

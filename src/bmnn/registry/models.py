@@ -222,6 +222,13 @@ class Register(models.Model):
             models.UniqueConstraint(
                 fields=("kind", "agency", "year", "book"), name="registry_register_unique_book"
             ),
+            # Two clerks opening the year's first book at once must end up in the same book: the
+            # second insert waits for the first and fails here, then numbers into the first's.
+            models.UniqueConstraint(
+                fields=("kind", "agency", "year"),
+                condition=models.Q(closed_on__isnull=True),
+                name="registry_register_one_open_book",
+            ),
         )
 
     def __str__(self) -> str:
