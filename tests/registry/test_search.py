@@ -205,3 +205,31 @@ def test_small_windows_give_the_same_answer_as_one_query(sx, corpus, monkeypatch
     assert _found(sx.clerk, "hoa binh", limit=4) == expected[:4]
     # The cadre (Mật only, one grant) gets the one item, found past every window.
     assert _found(sx.cadre, "hoa binh") == ["12/KH-STN"]
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="the FTS5 path is SQLite's")
+def test_own_rows_matching_agrees_with_fts5(sx):
+    # Someone without a unit-wide view is answered from their own rows, matched in Python the
+    # way FTS5 matches; rows with letters beyond ASCII go to FTS5 itself. Both ways must agree.
+    import random
+
+    from bmnn.registry.selectors import sees_units, visible_items
+
+    rng = random.Random(7)
+    pieces = ["hòa", "bình", "biên", "giới", "123/BC-STN", "12", "kế-hoạch", "bc", "đất",
+              "Ελλάδα", "øre", "–", "“trích”", "x_y", "K3", "ab.cd", "№5", "ⅻ"]  # fmt: skip
+    for n in range(60):
+        words = " ".join(rng.choice(pieces) for _ in range(rng.randint(1, 6)))
+        item = _item(sx, number=f"{n}/T-STN", summary=words)
+        Grant.objects.create(
+            item=item, staff=sx.cadre, purpose="Thử", granted_by=sx.director, granted_on=ON
+        )
+    assert not sees_units(sx.cadre)
+    queries = [" ".join(rng.choice(pieces) for _ in range(rng.randint(1, 3))) for _ in range(80)]
+    queries += ["hoa bi", "123/bc", "bc-st", "ke hoach", "ελλ", "ore", "x", "k3", "5", "cd"]
+    for q in queries:
+        words = search.query_words(q)
+        if not words:
+            continue
+        by_fts = search._sqlite_search(visible_items(sx.cadre), words, 50)
+        assert search_items(sx.cadre, q) == by_fts, q

@@ -71,12 +71,35 @@ def visible_items(staff: Staff | None, on: dt.date | None = None) -> QuerySet[Se
         Q(valid_to__isnull=True) | Q(valid_to__gte=on)
     )
     custody = Copy.objects.filter(custodian=staff, state__in=HELD_STATES)
+    if not sees_units(staff):
+        return items.filter(pk__in=_personal_items(staff, grants, custody))
+    units = _agency_units(staff) if staff.role in REGISTER_ROLES else subunits(staff.org_unit)
     need = _by_ids(grants) | _by_ids(custody) | Q(drafter=staff) | Q(classified_by=staff)
-    if staff.role in REGISTER_ROLES:
-        need |= Q(owner_unit__in=_agency_units(staff))
-    elif staff.role == Staff.Role.LEADER:
-        need |= Q(owner_unit__in=subunits(staff.org_unit))
-    return items.filter(need)
+    return items.filter(need | Q(owner_unit__in=units))
+
+
+def sees_units(staff: Staff) -> bool:
+    """Whether the gate opens whole units to `staff` (clerks and BMNN staff: their agency;
+    leaders: their units) rather than only what they were given, hold, drafted or classified."""
+    return staff is not None and (staff.role in REGISTER_ROLES or staff.role == Staff.Role.LEADER)
+
+
+def _personal_items(staff: Staff, grants: QuerySet, custody: QuerySet) -> QuerySet:
+    """The ids of what a person sees without a unit-wide duty: granted, held, drafted or
+    classified by them, as one UNION of indexed lookups. The same four terms OR-ed made SQLite
+    scan every item (380 ms at 1,000,000 items for a drafter who sees 2,880; the UNION: 16 ms,
+    bench/README.md); people with a unit-wide duty keep the OR form, whose newest-first scan stops
+    early because they see most items."""
+    mine = SecretItem.objects.order_by()
+    return (
+        grants.order_by()
+        .values("item_id")
+        .union(
+            custody.order_by().values("item_id"),
+            mine.filter(drafter=staff).values("id"),
+            mine.filter(classified_by=staff).values("id"),
+        )
+    )
 
 
 # Up to this many items a person holds or was granted are named by id; beyond it, by EXISTS.
