@@ -188,6 +188,8 @@ def _match_few(items: QuerySet[SecretItem], words: list[str], need: int) -> list
             "id", flat=True
         )
     newest = sorted(hits, reverse=True)[:need]
+    # Fetched through the gate again, not by bare id: a few ms, and no path returns an item
+    # that did not pass visible_items in the query that returns it.
     return list(items.filter(pk__in=newest).order_by("-id")) if newest else []
 
 
